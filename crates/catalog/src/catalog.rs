@@ -27,7 +27,11 @@ pub struct CategoryCount {
 impl Catalog {
     pub(crate) fn new(mut models: Vec<Model>) -> Catalog {
         models.sort_by(|a, b| a.id.cmp(&b.id));
-        let by_id = models.iter().enumerate().map(|(i, m)| (m.id.clone(), i)).collect();
+        let by_id = models
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.id.clone(), i))
+            .collect();
         Catalog { models, by_id }
     }
 
@@ -57,7 +61,11 @@ impl Catalog {
             .into_iter()
             .map(|category| CategoryCount {
                 category,
-                count: self.models.iter().filter(|m| m.enabled && m.category == category).count(),
+                count: self
+                    .models
+                    .iter()
+                    .filter(|m| m.enabled && m.category == category)
+                    .count(),
             })
             .filter(|c| c.count > 0)
             .collect()
@@ -71,7 +79,11 @@ impl Catalog {
             .iter()
             .filter(|m| m.enabled && m.category == category)
             .collect();
-        v.sort_by(|a, b| a.min_cost_usd.cmp(&b.min_cost_usd).then_with(|| a.id.cmp(&b.id)));
+        v.sort_by(|a, b| {
+            a.min_cost_usd
+                .cmp(&b.min_cost_usd)
+                .then_with(|| a.id.cmp(&b.id))
+        });
         v
     }
 
@@ -92,11 +104,15 @@ impl Catalog {
                 let tags: Vec<String> = m.tags.iter().map(|t| t.to_lowercase()).collect();
                 let mut score = 0;
                 for w in &words {
-                    let s = if titles.iter().any(|t| t.starts_with(w.as_str())) || id.starts_with(w.as_str()) {
+                    let s = if titles.iter().any(|t| t.starts_with(w.as_str()))
+                        || id.starts_with(w.as_str())
+                    {
                         4
                     } else if tags.iter().any(|t| t == w) {
                         3
-                    } else if titles.iter().any(|t| t.contains(w.as_str())) || id.contains(w.as_str()) {
+                    } else if titles.iter().any(|t| t.contains(w.as_str()))
+                        || id.contains(w.as_str())
+                    {
                         2
                     } else if tags.iter().any(|t| t.contains(w.as_str())) {
                         1
@@ -117,10 +133,15 @@ impl Catalog {
     }
 
     /// The free model ids under `policy`: an explicit list (only ids that exist and are
-    /// enabled), or the cheapest enabled models by their cheapest quote.
+    /// enabled), or the cheapest enabled models by their cheapest quote. The automatic choice
+    /// skips preliminary prices: giving away a model whose cost we do not know is not a default.
     pub fn free_models(&self, policy: &FreePolicy, settings: &PriceSettings) -> Vec<String> {
-        let enabled = self.models.iter().filter(|m| m.enabled);
-        let mut ids = policy.free_models(enabled.map(|m| (m.id.as_str(), m.price_range(settings).min)));
+        let candidates = self
+            .models
+            .iter()
+            .filter(|m| m.enabled && (m.price.confirmed || !policy.models.is_empty()));
+        let mut ids =
+            policy.free_models(candidates.map(|m| (m.id.as_str(), m.price_range(settings).min)));
         ids.retain(|id| self.get(id).is_some_and(|m| m.enabled));
         ids
     }

@@ -112,7 +112,16 @@ pub enum InputErrorKind {
 
 impl std::fmt::Display for InputError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {:?}", if self.field.is_empty() { "input" } else { &self.field }, self.kind)
+        write!(
+            f,
+            "{}: {:?}",
+            if self.field.is_empty() {
+                "input"
+            } else {
+                &self.field
+            },
+            self.kind
+        )
     }
 }
 
@@ -164,20 +173,30 @@ impl Model {
                 ValidationErrorKind::Constant { expected_value } => InputErrorKind::NotAllowed {
                     allowed: vec![(**expected_value).clone()],
                 },
-                ValidationErrorKind::MinLength { limit } => InputErrorKind::TooShort { min: *limit },
+                ValidationErrorKind::MinLength { limit } => {
+                    InputErrorKind::TooShort { min: *limit }
+                }
                 ValidationErrorKind::MaxLength { limit } => InputErrorKind::TooLong { max: *limit },
-                ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => {
+                ValidationErrorKind::Minimum { limit }
+                | ValidationErrorKind::ExclusiveMinimum { limit } => {
                     InputErrorKind::BelowMinimum { min: limit.clone() }
                 }
-                ValidationErrorKind::Maximum { limit } | ValidationErrorKind::ExclusiveMaximum { limit } => {
+                ValidationErrorKind::Maximum { limit }
+                | ValidationErrorKind::ExclusiveMaximum { limit } => {
                     InputErrorKind::AboveMaximum { max: limit.clone() }
                 }
-                ValidationErrorKind::MinItems { limit } => InputErrorKind::TooFewItems { min: *limit },
-                ValidationErrorKind::MaxItems { limit } => InputErrorKind::TooManyItems { max: *limit },
+                ValidationErrorKind::MinItems { limit } => {
+                    InputErrorKind::TooFewItems { min: *limit }
+                }
+                ValidationErrorKind::MaxItems { limit } => {
+                    InputErrorKind::TooManyItems { max: *limit }
+                }
                 ValidationErrorKind::Format { format } => InputErrorKind::BadFormat {
                     format: format.clone(),
                 },
-                _ => InputErrorKind::Invalid { message: e.to_string() },
+                _ => InputErrorKind::Invalid {
+                    message: e.to_string(),
+                },
             };
             errors.push(InputError { field, kind });
         }

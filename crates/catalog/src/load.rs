@@ -54,7 +54,11 @@ pub struct LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "the model registry has {} problem(s):", self.problems.len())?;
+        writeln!(
+            f,
+            "the model registry has {} problem(s):",
+            self.problems.len()
+        )?;
         for p in &self.problems {
             writeln!(f, "  {p}")?;
         }
@@ -80,22 +84,32 @@ impl Catalog {
                 message,
             }],
         };
-        let entries = std::fs::read_dir(&models_dir).map_err(|e| problem(format!("cannot read: {e}")))?;
+        let entries =
+            std::fs::read_dir(&models_dir).map_err(|e| problem(format!("cannot read: {e}")))?;
         let mut files = Vec::new();
         for entry in entries {
-            let path = entry.map_err(|e| problem(format!("cannot read: {e}")))?.path();
+            let path = entry
+                .map_err(|e| problem(format!("cannot read: {e}")))?
+                .path();
             if path.extension().and_then(|e| e.to_str()) != Some("json") {
                 continue;
             }
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-            let text = std::fs::read_to_string(&path).map_err(|e| problem(format!("cannot read {name}: {e}")))?;
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| problem(format!("cannot read {name}: {e}")))?;
             files.push((name, text));
         }
         Catalog::from_files(files)
     }
 
     /// Loads models from `(file name, JSON text)` pairs, checking every one.
-    pub fn from_files(files: impl IntoIterator<Item = (String, String)>) -> Result<Catalog, LoadError> {
+    pub fn from_files(
+        files: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Catalog, LoadError> {
         let mut problems = Vec::new();
         let mut models: Vec<Model> = Vec::new();
         for (name, text) in files {
@@ -173,14 +187,30 @@ fn load_model(file: &str, text: &str) -> Result<Model, Vec<Problem>> {
         }
     };
     if file != file_name_for(&mf.id) {
-        c.fail("/id", format!("file must be named {} for id `{}`", file_name_for(&mf.id), mf.id));
+        c.fail(
+            "/id",
+            format!(
+                "file must be named {} for id `{}`",
+                file_name_for(&mf.id),
+                mf.id
+            ),
+        );
     }
     if mf.id.len() > MAX_MODEL_ID_BYTES {
-        c.fail("/id", format!("id is {} bytes; callback data allows {MAX_MODEL_ID_BYTES}", mf.id.len()));
+        c.fail(
+            "/id",
+            format!(
+                "id is {} bytes; callback data allows {MAX_MODEL_ID_BYTES}",
+                mf.id.len()
+            ),
+        );
     }
     for (lang, t) in [("ru", &mf.title.ru), ("en", &mf.title.en)] {
         if t.chars().count() > MAX_TITLE_CHARS {
-            c.fail(format!("/title/{lang}"), format!("longer than {MAX_TITLE_CHARS} characters"));
+            c.fail(
+                format!("/title/{lang}"),
+                format!("longer than {MAX_TITLE_CHARS} characters"),
+            );
         }
     }
     if !mf.enabled && mf.disabled_reason.is_none() {
@@ -199,15 +229,26 @@ fn load_model(file: &str, text: &str) -> Result<Model, Vec<Problem>> {
     let params = params_of(&mut c, &mf.input_schema);
     for k in mf.fixed_input.keys() {
         if params.iter().any(|p| &p.name == k) {
-            c.fail(format!("/fixed_input/{k}"), "a fixed input cannot also be a user parameter");
+            c.fail(
+                format!("/fixed_input/{k}"),
+                "a fixed input cannot also be a user parameter",
+            );
         }
     }
     let prompts = params
         .iter()
-        .filter(|p| matches!(p.kind, ParamKind::Text { prompt: true, .. } | ParamKind::Dialogue { .. }))
+        .filter(|p| {
+            matches!(
+                p.kind,
+                ParamKind::Text { prompt: true, .. } | ParamKind::Dialogue { .. }
+            )
+        })
         .count();
     if prompts > 1 {
-        c.fail("/input_schema", "more than one parameter has x-ui role `prompt`");
+        c.fail(
+            "/input_schema",
+            "more than one parameter has x-ui role `prompt`",
+        );
     }
     let unit_bounds = check_price(&mut c, &mf, &params);
     if !c.problems.is_empty() {
@@ -238,10 +279,17 @@ fn load_model(file: &str, text: &str) -> Result<Model, Vec<Problem>> {
         file: file.to_string(),
     };
     if min_cost <= Decimal::ZERO {
-        c.fail("/price", "the cheapest combination costs nothing: a model is never sold for 0");
+        c.fail(
+            "/price",
+            "the cheapest combination costs nothing: a model is never sold for 0",
+        );
     }
     check_examples(&mut c, &model);
-    if c.problems.is_empty() { Ok(model) } else { Err(c.problems) }
+    if c.problems.is_empty() {
+        Ok(model)
+    } else {
+        Err(c.problems)
+    }
 }
 
 /// Settings used only to exercise quotes while checking (the real ones come from settings.toml).
@@ -256,7 +304,10 @@ fn probe_settings() -> pricing::PriceSettings {
 
 fn params_of(c: &mut Checker<'_>, schema: &Value) -> Vec<Param> {
     let empty = Map::new();
-    let props = schema.get("properties").and_then(Value::as_object).unwrap_or(&empty);
+    let props = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
     let required: BTreeSet<&str> = schema
         .get("required")
         .and_then(Value::as_array)
@@ -264,7 +315,10 @@ fn params_of(c: &mut Checker<'_>, schema: &Value) -> Vec<Param> {
         .unwrap_or_default();
     for r in &required {
         if !props.contains_key(*r) {
-            c.fail("/input_schema/required", format!("`{r}` is required but not a property"));
+            c.fail(
+                "/input_schema/required",
+                format!("`{r}` is required but not a property"),
+            );
         }
     }
     let order: Vec<&str> = schema
@@ -275,7 +329,10 @@ fn params_of(c: &mut Checker<'_>, schema: &Value) -> Vec<Param> {
     let order_set: BTreeSet<&str> = order.iter().copied().collect();
     let prop_set: BTreeSet<&str> = props.keys().map(String::as_str).collect();
     if order_set != prop_set || order.len() != props.len() {
-        c.fail("/input_schema/x-ui/order", "must list every property exactly once");
+        c.fail(
+            "/input_schema/x-ui/order",
+            "must list every property exactly once",
+        );
     }
     let mut out = Vec::new();
     for name in order {
@@ -321,7 +378,11 @@ fn check_price(c: &mut Checker<'_>, mf: &ModelFile, params: &[Param]) -> Vec<Uni
         if p.priced != priced.contains(p.name.as_str()) {
             c.fail(
                 format!("/input_schema/properties/{}/x-ui/priced", p.name),
-                if p.priced { "marked priced but the price rule does not use it" } else { "the price rule uses it: mark it priced" },
+                if p.priced {
+                    "marked priced but the price rule does not use it"
+                } else {
+                    "the price rule uses it: mark it priced"
+                },
             );
         }
     }
@@ -330,7 +391,10 @@ fn check_price(c: &mut Checker<'_>, mf: &ModelFile, params: &[Param]) -> Vec<Uni
             let keys: BTreeSet<&str> = row.when.keys().map(String::as_str).collect();
             let by: BTreeSet<&str> = t.by.iter().map(String::as_str).collect();
             if keys != by {
-                c.fail(format!("/price/table/rows/{i}/when"), "must name exactly the `by` parameters");
+                c.fail(
+                    format!("/price/table/rows/{i}/when"),
+                    "must name exactly the `by` parameters",
+                );
             }
             for (k, v) in &row.when {
                 let ok = match find(k).map(|p| &p.kind) {
@@ -339,7 +403,10 @@ fn check_price(c: &mut Checker<'_>, mf: &ModelFile, params: &[Param]) -> Vec<Uni
                     _ => false,
                 };
                 if !ok {
-                    c.fail(format!("/price/table/rows/{i}/when/{k}"), format!("{v} is not a value of an enum or boolean parameter `{k}`"));
+                    c.fail(
+                        format!("/price/table/rows/{i}/when/{k}"),
+                        format!("{v} is not a value of an enum or boolean parameter `{k}`"),
+                    );
                 }
             }
         }
@@ -347,7 +414,10 @@ fn check_price(c: &mut Checker<'_>, mf: &ModelFile, params: &[Param]) -> Vec<Uni
             if let Some(p) = find(k)
                 && !has_value(p)
             {
-                c.fail(format!("/price/table/by"), format!("`{k}` selects the price, so it must be required or have a default"));
+                c.fail(
+                    "/price/table/by",
+                    format!("`{k}` selects the price, so it must be required or have a default"),
+                );
             }
         }
     }
@@ -356,39 +426,79 @@ fn check_price(c: &mut Checker<'_>, mf: &ModelFile, params: &[Param]) -> Vec<Uni
         let at = format!("/price/per/{i}");
         let Some(p) = find(m.param()) else {
             c.fail(&at, format!("no parameter `{}`", m.param()));
-            bounds.push(UnitBounds { min: Decimal::ONE, max: Decimal::ONE });
+            bounds.push(UnitBounds {
+                min: Decimal::ONE,
+                max: Decimal::ONE,
+            });
             continue;
         };
         let b = match m {
             Multiplier::Param { .. } => {
                 if !has_value(p) {
-                    c.fail(&at, format!("`{}` is billed per unit, so it must be required or have a default", p.name));
+                    c.fail(
+                        &at,
+                        format!(
+                            "`{}` is billed per unit, so it must be required or have a default",
+                            p.name
+                        ),
+                    );
                 }
                 numeric_bounds(p)
             }
             Multiplier::Chars { per, field, .. } => {
                 let per = Decimal::from(*per);
                 match (&p.kind, field) {
-                    (ParamKind::Text { min_len, max_len, .. }, None) => {
-                        Some((Decimal::from((*min_len).max(1)) / per, Decimal::from(*max_len) / per))
-                    }
-                    (ParamKind::Dialogue { max_lines, max_line_len, .. }, Some(f)) if f == "text" => {
-                        Some((Decimal::ONE / per, Decimal::from(max_lines * max_line_len) / per))
-                    }
+                    (
+                        ParamKind::Text {
+                            min_len, max_len, ..
+                        },
+                        None,
+                    ) => Some((
+                        Decimal::from((*min_len).max(1)) / per,
+                        Decimal::from(*max_len) / per,
+                    )),
+                    (
+                        ParamKind::Dialogue {
+                            max_lines,
+                            max_line_len,
+                            ..
+                        },
+                        Some(f),
+                    ) if f == "text" => Some((
+                        Decimal::ONE / per,
+                        Decimal::from(max_lines * max_line_len) / per,
+                    )),
                     _ => None,
                 }
             }
             Multiplier::Media { measure, .. } => match (&p.kind, measure) {
-                (ParamKind::Upload { media: MediaKind::Audio | MediaKind::Video, max_seconds: Some(s), max_items: 1, .. }, Measure::Seconds) => {
-                    Some((Decimal::ONE, Decimal::from(*s)))
-                }
-                (ParamKind::Upload { media: MediaKind::Image, max_side_px: Some(px), max_items: 1, .. }, Measure::Megapixels) => {
-                    Some((Decimal::ONE, (Decimal::from(px * px) / Decimal::from(1_000_000)).ceil()))
-                }
+                (
+                    ParamKind::Upload {
+                        media: MediaKind::Audio | MediaKind::Video,
+                        max_seconds: Some(s),
+                        max_items: 1,
+                        ..
+                    },
+                    Measure::Seconds,
+                ) => Some((Decimal::ONE, Decimal::from(*s))),
+                (
+                    ParamKind::Upload {
+                        media: MediaKind::Image,
+                        max_side_px: Some(px),
+                        max_items: 1,
+                        ..
+                    },
+                    Measure::Megapixels,
+                ) => Some((
+                    Decimal::ONE,
+                    (Decimal::from(px * px) / Decimal::from(1_000_000)).ceil(),
+                )),
                 _ => None,
             },
             Multiplier::Map { values, .. } => match &p.kind {
-                ParamKind::Choice { values: allowed, .. } if has_value(p) => {
+                ParamKind::Choice {
+                    values: allowed, ..
+                } if has_value(p) => {
                     let qs: Option<Vec<Decimal>> = allowed
                         .iter()
                         .map(|v| values.get(v.as_str().unwrap_or_default()).copied())
@@ -400,7 +510,9 @@ fn check_price(c: &mut Checker<'_>, mf: &ModelFile, params: &[Param]) -> Vec<Uni
             Multiplier::Ratio { divisor, .. } => {
                 let d = find(divisor);
                 match (numeric_bounds(p), d.and_then(numeric_bounds)) {
-                    (Some((a, b)), Some((dmin, dmax))) if dmin > Decimal::ZERO && has_value(p) && d.is_some_and(has_value) => {
+                    (Some((a, b)), Some((dmin, dmax)))
+                        if dmin > Decimal::ZERO && has_value(p) && d.is_some_and(has_value) =>
+                    {
                         Some((a / dmax, b / dmin))
                     }
                     _ => None,
@@ -408,10 +520,15 @@ fn check_price(c: &mut Checker<'_>, mf: &ModelFile, params: &[Param]) -> Vec<Uni
             }
         };
         match b {
-            Some((min, max)) if min >= Decimal::ZERO && min <= max => bounds.push(UnitBounds { min, max }),
+            Some((min, max)) if min >= Decimal::ZERO && min <= max => {
+                bounds.push(UnitBounds { min, max })
+            }
             _ => {
                 c.fail(&at, format!("cannot bill `{}` this way: its type, bounds or upload limits do not fit the multiplier", p.name));
-                bounds.push(UnitBounds { min: Decimal::ONE, max: Decimal::ONE });
+                bounds.push(UnitBounds {
+                    min: Decimal::ONE,
+                    max: Decimal::ONE,
+                });
             }
         }
     }
@@ -430,7 +547,10 @@ fn check_examples(c: &mut Checker<'_>, m: &Model) {
         }
         Err(errs) => {
             for e in errs {
-                c.fail(format!("/example/{}", e.field), format!("does not validate: {:?}", e.kind));
+                c.fail(
+                    format!("/example/{}", e.field),
+                    format!("does not validate: {:?}", e.kind),
+                );
             }
             return;
         }
@@ -456,11 +576,22 @@ fn check_examples(c: &mut Checker<'_>, m: &Model) {
             input.insert(k.clone(), d[*i].clone());
         }
         if let Ok(v) = m.validate(&input) {
-            match table.rows.iter().position(|r| r.when.iter().all(|(k, val)| v.params().get(k) == Some(val))) {
+            match table
+                .rows
+                .iter()
+                .position(|r| r.when.iter().all(|(k, val)| v.params().get(k) == Some(val)))
+            {
                 Some(i) => used[i] = true,
                 None => {
-                    let desc: Vec<String> = table.by.iter().map(|k| format!("{k}={}", v.params()[k])).collect();
-                    c.fail("/price/table", format!("no row prices the allowed combination {}", desc.join(", ")));
+                    let desc: Vec<String> = table
+                        .by
+                        .iter()
+                        .map(|k| format!("{k}={}", v.params()[k]))
+                        .collect();
+                    c.fail(
+                        "/price/table",
+                        format!("no row prices the allowed combination {}", desc.join(", ")),
+                    );
                 }
             }
         }
@@ -470,7 +601,10 @@ fn check_examples(c: &mut Checker<'_>, m: &Model) {
             if pos == combo.len() {
                 for (i, u) in used.iter().enumerate() {
                     if !u {
-                        c.fail(format!("/price/table/rows/{i}"), "no input the schema allows reaches this row");
+                        c.fail(
+                            format!("/price/table/rows/{i}"),
+                            "no input the schema allows reaches this row",
+                        );
                     }
                 }
                 return;

@@ -6,7 +6,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use pricing::{PriceRange, PriceRule, PriceSettings, PricedInput, Quote, QuoteError, Text, UnitBounds};
+use pricing::{
+    PriceRange, PriceRule, PriceSettings, PricedInput, Quote, QuoteError, Text, UnitBounds,
+};
 
 use crate::input::ValidatedInput;
 use crate::param::{MediaKind, Param, ParamKind};
@@ -138,7 +140,9 @@ pub struct Model {
 
 impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Model").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("Model")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -160,14 +164,19 @@ impl Model {
 
     /// The parameter the user types the main text into, if any.
     pub fn prompt_param(&self) -> Option<&Param> {
-        self.params
-            .iter()
-            .find(|p| matches!(p.kind, ParamKind::Text { prompt: true, .. } | ParamKind::Dialogue { .. }))
+        self.params.iter().find(|p| {
+            matches!(
+                p.kind,
+                ParamKind::Text { prompt: true, .. } | ParamKind::Dialogue { .. }
+            )
+        })
     }
 
     /// Upload parameters.
     pub fn upload_params(&self) -> impl Iterator<Item = &Param> {
-        self.params.iter().filter(|p| matches!(p.kind, ParamKind::Upload { .. }))
+        self.params
+            .iter()
+            .filter(|p| matches!(p.kind, ParamKind::Upload { .. }))
     }
 
     /// Kie's cost of the cheapest combination, in USD (settings-independent: used to sort).
@@ -184,7 +193,11 @@ impl Model {
     /// Prices a validated input. Uploads the rule bills by (seconds, megapixels) use the
     /// measure the UI recorded with [`ValidatedInput::set_media_measure`]; an unmeasured upload
     /// is billed at its upper limit, so a price is never below cost.
-    pub fn quote(&self, input: &ValidatedInput, settings: &PriceSettings) -> Result<Quote, QuoteError> {
+    pub fn quote(
+        &self,
+        input: &ValidatedInput,
+        settings: &PriceSettings,
+    ) -> Result<Quote, QuoteError> {
         let media = self.media_quantities(input);
         pricing::quote(
             &self.price,

@@ -122,7 +122,10 @@ impl ParamKind {
             ParamKind::Number { .. } => "number".into(),
             ParamKind::Text { prompt: true, .. } => "prompt".into(),
             ParamKind::Text { .. } => "text".into(),
-            ParamKind::Upload { media, .. } => format!("upload:{}", serde_json::to_value(media).unwrap().as_str().unwrap()),
+            ParamKind::Upload { media, .. } => format!(
+                "upload:{}",
+                serde_json::to_value(media).unwrap().as_str().unwrap()
+            ),
             ParamKind::Dialogue { .. } => "dialogue".into(),
         }
     }
@@ -145,7 +148,8 @@ fn text_of(v: Option<&Value>) -> Option<Text> {
 }
 
 fn labels_of(v: Option<&Value>) -> BTreeMap<String, Text> {
-    v.and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default()
+    v.and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
 }
 
 /// Builds the typed view of property `name`. `Err` names what is missing; the format schema
@@ -155,20 +159,36 @@ pub(crate) fn param_of(name: &str, s: &Value, required: bool) -> Result<Param, S
     let label = text_of(ui.get("label")).ok_or("x-ui.label missing")?;
     let u64_of = |v: Option<&Value>| v.and_then(Value::as_u64);
     let kind = if ui.get("role").and_then(Value::as_str) == Some("upload") {
-        let media: MediaKind = serde_json::from_value(ui.get("media").cloned().unwrap_or(Value::Null))
-            .map_err(|_| "x-ui.media must be image, video or audio")?;
+        let media: MediaKind =
+            serde_json::from_value(ui.get("media").cloned().unwrap_or(Value::Null))
+                .map_err(|_| "x-ui.media must be image, video or audio")?;
         let multiple = s.get("type").and_then(Value::as_str) == Some("array");
-        let item = if multiple { s.get("items").ok_or("items missing")? } else { s };
-        if item.get("type").and_then(Value::as_str) != Some("string") || item.get("format").and_then(Value::as_str) != Some("uri") {
+        let item = if multiple {
+            s.get("items").ok_or("items missing")?
+        } else {
+            s
+        };
+        if item.get("type").and_then(Value::as_str) != Some("string")
+            || item.get("format").and_then(Value::as_str) != Some("uri")
+        {
             return Err("an upload must be a string (or array of strings) with format uri".into());
         }
         ParamKind::Upload {
             media,
             multiple,
-            min_items: if multiple { u64_of(s.get("minItems")).unwrap_or(0) } else { 1 },
-            max_items: if multiple { u64_of(s.get("maxItems")).ok_or("maxItems missing")? } else { 1 },
+            min_items: if multiple {
+                u64_of(s.get("minItems")).unwrap_or(0)
+            } else {
+                1
+            },
+            max_items: if multiple {
+                u64_of(s.get("maxItems")).ok_or("maxItems missing")?
+            } else {
+                1
+            },
             max_bytes: u64_of(ui.get("max_bytes")).ok_or("x-ui.max_bytes missing")?,
-            formats: serde_json::from_value(ui.get("formats").cloned().unwrap_or(Value::Null)).map_err(|_| "x-ui.formats missing")?,
+            formats: serde_json::from_value(ui.get("formats").cloned().unwrap_or(Value::Null))
+                .map_err(|_| "x-ui.formats missing")?,
             max_seconds: u64_of(ui.get("max_seconds")),
             max_side_px: u64_of(ui.get("max_side_px")),
         }
@@ -184,13 +204,25 @@ pub(crate) fn param_of(name: &str, s: &Value, required: bool) -> Result<Param, S
                 default: s.get("default").and_then(Value::as_bool),
             },
             Some("integer") => ParamKind::Integer {
-                min: s.get("minimum").and_then(Value::as_i64).ok_or("minimum missing")?,
-                max: s.get("maximum").and_then(Value::as_i64).ok_or("maximum missing")?,
+                min: s
+                    .get("minimum")
+                    .and_then(Value::as_i64)
+                    .ok_or("minimum missing")?,
+                max: s
+                    .get("maximum")
+                    .and_then(Value::as_i64)
+                    .ok_or("maximum missing")?,
                 default: s.get("default").and_then(Value::as_i64),
             },
             Some("number") => ParamKind::Number {
-                min: s.get("minimum").and_then(decimal_of).ok_or("minimum missing")?,
-                max: s.get("maximum").and_then(decimal_of).ok_or("maximum missing")?,
+                min: s
+                    .get("minimum")
+                    .and_then(decimal_of)
+                    .ok_or("minimum missing")?,
+                max: s
+                    .get("maximum")
+                    .and_then(decimal_of)
+                    .ok_or("maximum missing")?,
                 default: s.get("default").and_then(decimal_of),
             },
             Some("string") => ParamKind::Text {
@@ -200,7 +232,9 @@ pub(crate) fn param_of(name: &str, s: &Value, required: bool) -> Result<Param, S
             },
             Some("array") => {
                 let items = s.get("items").ok_or("items missing")?;
-                let props = items.get("properties").ok_or("array items must be typed objects")?;
+                let props = items
+                    .get("properties")
+                    .ok_or("array items must be typed objects")?;
                 let text = props.get("text").ok_or("dialogue items need `text`")?;
                 let voice = props.get("voice").ok_or("dialogue items need `voice`")?;
                 ParamKind::Dialogue {

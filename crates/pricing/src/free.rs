@@ -32,7 +32,10 @@ impl FreePolicy {
     ///
     /// An explicit list wins. Otherwise the `auto_count` cheapest, ties broken by id so the
     /// choice is stable from run to run.
-    pub fn free_models<'a>(&self, cheapest: impl IntoIterator<Item = (&'a str, Money)>) -> Vec<String> {
+    pub fn free_models<'a>(
+        &self,
+        cheapest: impl IntoIterator<Item = (&'a str, Money)>,
+    ) -> Vec<String> {
         if !self.models.is_empty() {
             let mut v = self.models.clone();
             v.sort();
@@ -87,8 +90,26 @@ mod tests {
     fn quota_is_the_tighter_of_day_and_hour() {
         let p = policy(&[]);
         assert_eq!(p.runs_left(FreeQuota::default()), Some(2));
-        assert_eq!(p.runs_left(FreeQuota { used_today: 4, used_this_hour: 0 }), Some(1));
-        assert_eq!(p.runs_left(FreeQuota { used_today: 1, used_this_hour: 2 }), None);
-        assert_eq!(p.runs_left(FreeQuota { used_today: 5, used_this_hour: 0 }), None);
+        assert_eq!(
+            p.runs_left(FreeQuota {
+                used_today: 4,
+                used_this_hour: 0
+            }),
+            Some(1)
+        );
+        assert_eq!(
+            p.runs_left(FreeQuota {
+                used_today: 1,
+                used_this_hour: 2
+            }),
+            None
+        );
+        assert_eq!(
+            p.runs_left(FreeQuota {
+                used_today: 5,
+                used_this_hour: 0
+            }),
+            None
+        );
     }
 }

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 ///
 /// Construction rounds explicitly: [`Money::ceil`] for prices (never below cost),
 /// [`Money::floor`] for credits (never more than paid for). Serialises as a decimal string.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Money(#[serde(with = "crate::decimal_str")] Decimal);
 
@@ -20,12 +22,20 @@ impl Money {
 
     /// Rounds `rubles` up to the next kopeck (a price is never below its cost).
     pub fn ceil(rubles: Decimal) -> Money {
-        Money(rubles.round_dp_with_strategy(2, RoundingStrategy::ToPositiveInfinity).normalize_to_2dp())
+        Money(
+            rubles
+                .round_dp_with_strategy(2, RoundingStrategy::ToPositiveInfinity)
+                .normalize_to_2dp(),
+        )
     }
 
     /// Rounds `rubles` down to the kopeck (a credit never exceeds what was paid).
     pub fn floor(rubles: Decimal) -> Money {
-        Money(rubles.round_dp_with_strategy(2, RoundingStrategy::ToNegativeInfinity).normalize_to_2dp())
+        Money(
+            rubles
+                .round_dp_with_strategy(2, RoundingStrategy::ToNegativeInfinity)
+                .normalize_to_2dp(),
+        )
     }
 
     /// Exactly `kopecks` / 100 rubles.

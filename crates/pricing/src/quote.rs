@@ -195,12 +195,18 @@ fn quantity(m: &Multiplier, input: PricedInput<'_>) -> Result<Decimal, QuoteErro
         Multiplier::Chars {
             param, per, field, ..
         } => {
-            let v = p.get(param).ok_or_else(|| QuoteError::Missing(param.clone()))?;
+            let v = p
+                .get(param)
+                .ok_or_else(|| QuoteError::Missing(param.clone()))?;
             let chars: usize = match (v, field) {
                 (Value::String(s), None) => s.chars().count(),
                 (Value::Array(items), Some(f)) => items
                     .iter()
-                    .map(|i| i.get(f).and_then(Value::as_str).map_or(0, |s| s.chars().count()))
+                    .map(|i| {
+                        i.get(f)
+                            .and_then(Value::as_str)
+                            .map_or(0, |s| s.chars().count())
+                    })
                     .sum(),
                 _ => return Err(QuoteError::NotANumber(param.clone())),
             };
@@ -212,8 +218,13 @@ fn quantity(m: &Multiplier, input: PricedInput<'_>) -> Result<Decimal, QuoteErro
             .copied()
             .ok_or_else(|| QuoteError::MissingMedia(param.clone())),
         Multiplier::Map { param, values, .. } => {
-            let v = p.get(param).ok_or_else(|| QuoteError::Missing(param.clone()))?;
-            let key = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+            let v = p
+                .get(param)
+                .ok_or_else(|| QuoteError::Missing(param.clone()))?;
+            let key = v
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string());
             values.get(&key).copied().ok_or(QuoteError::Unmapped {
                 param: param.clone(),
                 value: key,
@@ -309,7 +320,11 @@ mod tests {
 
     fn kling3() -> PriceRule {
         let row = |mode: &str, sound: bool, a: Decimal| TableRow {
-            when: [("mode".to_string(), json!(mode)), ("sound".to_string(), json!(sound))].into(),
+            when: [
+                ("mode".to_string(), json!(mode)),
+                ("sound".to_string(), json!(sound)),
+            ]
+            .into(),
             amount: a,
         };
         PriceRule {
@@ -337,11 +352,21 @@ mod tests {
     fn ten_seconds_with_sound_costs_what_kie_says_times_rate_and_markup() {
         let media = BTreeMap::new();
         let p = params(json!({"mode": "pro", "sound": true, "duration": "10"}));
-        let q = quote(&kling3(), PricedInput { params: &p, media: &media }, &settings()).unwrap();
+        let q = quote(
+            &kling3(),
+            PricedInput {
+                params: &p,
+                media: &media,
+            },
+            &settings(),
+        )
+        .unwrap();
         assert_eq!(q.cost_usd, dec!(1.35));
         assert_eq!(q.cost_credits, dec!(270));
         assert_eq!(q.price, Money::parse("256.50").unwrap()); // 1.35 × 95 × 2
-        let line = q.breakdown.render("en", |_, v| v.as_str().map_or(v.to_string(), str::to_string));
+        let line = q.breakdown.render("en", |_, v| {
+            v.as_str().map_or(v.to_string(), str::to_string)
+        });
         assert_eq!(line, "pro × true × 10 s");
     }
 
@@ -349,7 +374,15 @@ mod tests {
     fn a_combination_without_a_row_is_an_error_not_zero() {
         let media = BTreeMap::new();
         let p = params(json!({"mode": "std", "sound": true, "duration": "5"}));
-        let e = quote(&kling3(), PricedInput { params: &p, media: &media }, &settings()).unwrap_err();
+        let e = quote(
+            &kling3(),
+            PricedInput {
+                params: &p,
+                media: &media,
+            },
+            &settings(),
+        )
+        .unwrap_err();
         assert!(matches!(e, QuoteError::NoRow(_)), "{e}");
     }
 
@@ -371,7 +404,15 @@ mod tests {
         };
         let media = BTreeMap::new();
         let p = params(json!({"text": "привет"})); // 6 characters, 12 bytes
-        let q = quote(&rule, PricedInput { params: &p, media: &media }, &settings()).unwrap();
+        let q = quote(
+            &rule,
+            PricedInput {
+                params: &p,
+                media: &media,
+            },
+            &settings(),
+        )
+        .unwrap();
         assert_eq!(q.cost_usd, dec!(0.00036));
         assert_eq!(q.price.to_string(), "0.07"); // 0.0684 rounded up
     }
@@ -389,7 +430,15 @@ mod tests {
         };
         let media = BTreeMap::new();
         let p = Map::new();
-        let q = quote(&rule, PricedInput { params: &p, media: &media }, &settings()).unwrap();
+        let q = quote(
+            &rule,
+            PricedInput {
+                params: &p,
+                media: &media,
+            },
+            &settings(),
+        )
+        .unwrap();
         assert_eq!(q.cost_usd, dec!(0.02));
         assert_eq!(q.price.to_string(), "3.80");
     }

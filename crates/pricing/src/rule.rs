@@ -218,7 +218,8 @@ mod opt_decimal {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
         let s: Option<String> = Option::deserialize(d)?;
-        s.map(|s| s.parse().map_err(serde::de::Error::custom)).transpose()
+        s.map(|s| s.parse().map_err(serde::de::Error::custom))
+            .transpose()
     }
 }
 
@@ -228,12 +229,17 @@ mod decimal_map {
     use rust_decimal::Decimal;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    pub fn serialize<S: Serializer>(v: &BTreeMap<String, Decimal>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        v: &BTreeMap<String, Decimal>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         let m: BTreeMap<&String, String> = v.iter().map(|(k, d)| (k, d.to_string())).collect();
         m.serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Decimal>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<String, Decimal>, D::Error> {
         let m: BTreeMap<String, String> = BTreeMap::deserialize(d)?;
         m.into_iter()
             .map(|(k, v)| Ok((k, v.parse().map_err(serde::de::Error::custom)?)))

@@ -101,11 +101,13 @@ impl Settings {
             path: origin.to_string(),
             message: e.to_string(),
         })?;
-        settings.check().map_err(|(field, problem)| SettingsError::Invalid {
-            path: origin.to_string(),
-            field,
-            problem,
-        })?;
+        settings
+            .check()
+            .map_err(|(field, problem)| SettingsError::Invalid {
+                path: origin.to_string(),
+                field,
+                problem,
+            })?;
         Ok(settings)
     }
 
@@ -117,7 +119,10 @@ impl Settings {
             return Err(("pricing.rub_per_usd", "must be above zero"));
         }
         if p.markup < Decimal::ONE {
-            return Err(("pricing.markup", "must be at least 1 (never sell below cost)"));
+            return Err((
+                "pricing.markup",
+                "must be at least 1 (never sell below cost)",
+            ));
         }
         if p.usd_per_credit <= Decimal::ZERO {
             return Err(("pricing.usd_per_credit", "must be above zero"));

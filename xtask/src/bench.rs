@@ -1,0 +1,81 @@
+//! `cargo xtask bench …`: performance figures as ratios against an anchor measured in the same
+//! run. Benchmarks rebuild and re-run themselves in release mode, since debug timings mislead.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+
+use crate::project;
+
+#[derive(Subcommand)]
+pub enum Which {
+    /// Time to load and check the whole registry (parse, format-check, compile every input
+    /// schema, prove every price rule), against merely reading and parsing the same JSON files.
+    Registry {
+        /// Repetitions; the median is reported.
+        #[arg(long, default_value_t = 30)]
+        runs: usize,
+    },
+}
+
+pub fn run(which: Which) -> Result<()> {
+    if cfg!(debug_assertions) {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        eprintln!("bench: re-running in a release build");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = std::process::Command::new(cargo)
+            .args(["run", "--quiet", "--release", "--package", "xtask", "--"])
+            .args(&args)
+            .current_dir(project::root())
+            .status()
+            .context("running cargo")?;
+        if !status.success() {
+            bail!("release bench failed");
+        }
+        return Ok(());
+    }
+    match which {
+        Which::Registry { runs } => registry(runs),
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn registry(runs: usize) -> Result<()> {
+    let dir = project::registry_dir();
+    let anchor = || -> Result<usize> {
+        let mut n = 0;
+        for e in std::fs::read_dir(dir.join("models"))? {
+            let text = std::fs::read_to_string(e?.path())?;
+            let v: serde_json::Value = serde_json::from_str(&text)?;
+            n += usize::from(v.is_object());
+        }
+        Ok(n)
+    };
+    let mut parse = Vec::new();
+    let mut load = Vec::new();
+    let mut models = 0;
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        std::hint::black_box(anchor()?);
+        parse.push(t.elapsed());
+        let t = Instant::now();
+        let c = catalog::Catalog::load_dir(&dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+        load.push(t.elapsed());
+        models = c.len();
+    }
+    let (p, l) = (median(parse), median(load));
+    println!("registry load, {models} models, median of {runs} runs (release build):");
+    println!("  anchor: read + parse JSON only   {:>9.2?}", p);
+    println!(
+        "  full load, check and compile     {:>9.2?}  ({:.1}× the anchor, {:.2?} per model)",
+        l,
+        l.as_secs_f64() / p.as_secs_f64(),
+        l / u32::try_from(models.max(1))?
+    );
+    Ok(())
+}
