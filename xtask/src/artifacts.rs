@@ -144,8 +144,8 @@ pub fn pricing_audit(c: &Catalog, s: &Settings) -> PricingAudit {
         format!("models: {total} (free {n_free}, paid {n_paid})"),
         format!("parameter-dependent prices: {n_varies}; preliminary prices: {n_prelim}"),
         format!(
-            "rate {} RUB/USD × markup {}, rounding {:?}",
-            s.pricing.rub_per_usd, s.pricing.markup, s.pricing.rounding
+            "rate {} RUB/USD × markup {}, rounded up to the kopeck",
+            s.pricing.rub_per_usd, s.pricing.markup
         ),
     ];
     summary.push("price buckets     by cheapest   by dearest combination".into());

@@ -27,7 +27,31 @@ pub struct FreeQuota {
     pub used_this_hour: u32,
 }
 
+/// Whether a run of a model is free for a user right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FreeStatus {
+    /// The model is not a free model: the user pays its price.
+    NotFree,
+    /// Free, with this many free runs left now (including this one).
+    Free {
+        /// Runs left before the tighter of the hour and day windows is used up.
+        left: u32,
+    },
+    /// A free model whose quota is used up: the user pays its price until the window resets.
+    QuotaUsed,
+}
+
 impl FreePolicy {
+    /// Resolves whether a run is free now, given whether the model is one of the free models
+    /// (see [`FreePolicy::free_models`]) and the user's quota use (counted by the ledger).
+    pub fn status(&self, is_free_model: bool, used: FreeQuota) -> FreeStatus {
+        match (is_free_model, self.runs_left(used)) {
+            (false, _) => FreeStatus::NotFree,
+            (true, Some(left)) => FreeStatus::Free { left },
+            (true, None) => FreeStatus::QuotaUsed,
+        }
+    }
+
     /// The free model ids, given every sellable model with its cheapest price.
     ///
     /// An explicit list wins. Otherwise the `auto_count` cheapest, ties broken by id so the
@@ -111,5 +135,20 @@ mod tests {
             }),
             None
         );
+    }
+
+    #[test]
+    fn status_falls_back_to_paid_when_the_quota_is_used() {
+        let p = policy(&[]);
+        let used_up = FreeQuota {
+            used_today: 2,
+            used_this_hour: 2,
+        };
+        assert_eq!(p.status(false, FreeQuota::default()), FreeStatus::NotFree);
+        assert_eq!(
+            p.status(true, FreeQuota::default()),
+            FreeStatus::Free { left: 2 }
+        );
+        assert_eq!(p.status(true, used_up), FreeStatus::QuotaUsed);
     }
 }

@@ -26,7 +26,7 @@ mod quote;
 mod rule;
 mod settings;
 
-pub use free::{FreePolicy, FreeQuota};
+pub use free::{FreePolicy, FreeQuota, FreeStatus};
 pub use money::Money;
 pub use quote::{
     Breakdown, PricePart, PriceRange, PricedInput, Quote, QuoteError, UnitBounds, quote,
