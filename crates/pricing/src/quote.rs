@@ -172,7 +172,7 @@ fn finish(rule: &PriceRule, amount: Decimal, breakdown: Breakdown, s: &PriceSett
 
 fn number(param: &str, v: Option<&Value>) -> Result<Decimal, QuoteError> {
     let v = v.ok_or_else(|| QuoteError::Missing(param.to_string()))?;
-    // Numbers go through their decimal text, never through f64 arithmetic.
+    // Numbers go through their decimal text, never through binary floating point.
     let text = match v {
         Value::Number(n) => n.to_string(),
         Value::String(s) => s.clone(),
@@ -307,6 +307,19 @@ mod tests {
         }
     }
 
+    /// Quotes `rule` for `params` with no uploads.
+    fn quote_params(rule: &PriceRule, params: &Map<String, Value>) -> Result<Quote, QuoteError> {
+        let media = BTreeMap::new();
+        quote(
+            rule,
+            PricedInput {
+                params,
+                media: &media,
+            },
+            &settings(),
+        )
+    }
+
     fn t(s: &str) -> Text {
         Text {
             ru: s.into(),
@@ -350,17 +363,8 @@ mod tests {
 
     #[test]
     fn ten_seconds_with_sound_costs_what_kie_says_times_rate_and_markup() {
-        let media = BTreeMap::new();
         let p = params(json!({"mode": "pro", "sound": true, "duration": "10"}));
-        let q = quote(
-            &kling3(),
-            PricedInput {
-                params: &p,
-                media: &media,
-            },
-            &settings(),
-        )
-        .unwrap();
+        let q = quote_params(&kling3(), &p).unwrap();
         assert_eq!(q.cost_usd, dec!(1.35));
         assert_eq!(q.cost_credits, dec!(270));
         assert_eq!(q.price, Money::parse("256.50").unwrap()); // 1.35 × 95 × 2
@@ -372,17 +376,8 @@ mod tests {
 
     #[test]
     fn a_combination_without_a_row_is_an_error_not_zero() {
-        let media = BTreeMap::new();
         let p = params(json!({"mode": "std", "sound": true, "duration": "5"}));
-        let e = quote(
-            &kling3(),
-            PricedInput {
-                params: &p,
-                media: &media,
-            },
-            &settings(),
-        )
-        .unwrap_err();
+        let e = quote_params(&kling3(), &p).unwrap_err();
         assert!(matches!(e, QuoteError::NoRow(_)), "{e}");
     }
 
@@ -402,17 +397,8 @@ mod tests {
             source: "t".into(),
             note: None,
         };
-        let media = BTreeMap::new();
         let p = params(json!({"text": "привет"})); // 6 characters, 12 bytes
-        let q = quote(
-            &rule,
-            PricedInput {
-                params: &p,
-                media: &media,
-            },
-            &settings(),
-        )
-        .unwrap();
+        let q = quote_params(&rule, &p).unwrap();
         assert_eq!(q.cost_usd, dec!(0.00036));
         assert_eq!(q.price.to_string(), "0.07"); // 0.0684 rounded up
     }
@@ -428,17 +414,8 @@ mod tests {
             source: "t".into(),
             note: None,
         };
-        let media = BTreeMap::new();
         let p = Map::new();
-        let q = quote(
-            &rule,
-            PricedInput {
-                params: &p,
-                media: &media,
-            },
-            &settings(),
-        )
-        .unwrap();
+        let q = quote_params(&rule, &p).unwrap();
         assert_eq!(q.cost_usd, dec!(0.02));
         assert_eq!(q.price.to_string(), "3.80");
     }
