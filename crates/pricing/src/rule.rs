@@ -186,7 +186,9 @@ impl PriceRule {
                 out.push(divisor);
             }
         }
-        out.dedup();
+        // A parameter can appear in the table and in a multiplier: keep its first place only.
+        let mut seen = std::collections::BTreeSet::new();
+        out.retain(|p| seen.insert(*p));
         out
     }
 
@@ -244,5 +246,44 @@ mod decimal_map {
         m.into_iter()
             .map(|(k, v)| Ok((k, v.parse().map_err(serde::de::Error::custom)?)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn priced_params_lists_each_parameter_once_in_rule_order() {
+        let unit = Text {
+            ru: "с".into(),
+            en: "s".into(),
+        };
+        let rule = PriceRule {
+            currency: Currency::Usd,
+            base: None,
+            table: Some(PriceTable {
+                by: vec!["duration".into(), "resolution".into()],
+                rows: vec![],
+            }),
+            per: vec![
+                Multiplier::Param {
+                    param: "duration".into(),
+                    unit: unit.clone(),
+                },
+                Multiplier::Ratio {
+                    param: "frames".into(),
+                    divisor: "fps".into(),
+                    unit,
+                },
+            ],
+            confirmed: true,
+            source: "t".into(),
+            note: None,
+        };
+        assert_eq!(
+            rule.priced_params(),
+            ["duration", "resolution", "frames", "fps"]
+        );
     }
 }
