@@ -27,7 +27,7 @@ mod rule;
 mod settings;
 
 pub use free::{FreePolicy, FreeQuota, FreeStatus};
-pub use money::Money;
+pub use money::{Money, SubKopeckAmount};
 pub use quote::{
     Breakdown, PricePart, PriceRange, PricedInput, Quote, QuoteError, UnitBounds, quote,
     quote_range,

@@ -59,6 +59,12 @@ impl Money {
         Some(Money(d.normalize_to_2dp()))
     }
 
+    /// Exactly `rubles`, if it has no more than two decimal places (a NUMERIC(14,2) read back
+    /// from the database, say); `None` rather than rounding anything away.
+    pub fn from_exact(rubles: Decimal) -> Option<Money> {
+        (rubles.normalize().scale() <= 2).then(|| Money(rubles.normalize_to_2dp()))
+    }
+
     /// The amount as a decimal number of rubles (scale 2).
     pub fn amount(self) -> Decimal {
         self.0
@@ -83,6 +89,19 @@ impl Money {
     /// `self - other`, or `None` if that would be negative.
     pub fn checked_sub(self, other: Money) -> Option<Money> {
         (self.0 >= other.0).then(|| Money(self.0 - other.0))
+    }
+}
+
+/// A decimal amount with more than two decimal places, refused as [`Money`] rather than rounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{0} rubles has more than two decimal places")]
+pub struct SubKopeckAmount(pub Decimal);
+
+impl TryFrom<Decimal> for Money {
+    type Error = SubKopeckAmount;
+    /// Exactly as [`Money::from_exact`]: used where a NUMERIC(14,2) column is read back.
+    fn try_from(rubles: Decimal) -> Result<Money, SubKopeckAmount> {
+        Money::from_exact(rubles).ok_or(SubKopeckAmount(rubles))
     }
 }
 
@@ -129,6 +148,17 @@ mod tests {
         assert_eq!(Money::ceil(dec!(3.8)).to_string(), "3.80");
         assert_eq!(Money::ceil(dec!(0.125)).amount(), dec!(0.13));
         assert_eq!(Money::ceil(dec!(2.00000001)).amount(), dec!(2.01));
+    }
+
+    #[test]
+    fn from_exact_refuses_sub_kopeck_amounts() {
+        assert_eq!(Money::from_exact(dec!(12.5)).unwrap().to_string(), "12.50");
+        assert_eq!(
+            Money::from_exact(dec!(12.500000)).unwrap().to_string(),
+            "12.50"
+        );
+        assert_eq!(Money::from_exact(dec!(-3)).unwrap().to_string(), "-3.00");
+        assert_eq!(Money::from_exact(dec!(0.125)), None);
     }
 
     #[test]

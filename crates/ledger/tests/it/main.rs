@@ -1,0 +1,9 @@
+//! The ledger's tests, against real PostgreSQL: one database per test, cloned from the migrated
+//! template (`test-db`). One test binary, several modules, so it links once.
+
+mod concurrency;
+mod interleavings;
+mod money;
+mod schema;
+mod support;
+mod users_jobs;
