@@ -8,6 +8,8 @@
 
 mod artifacts;
 mod bench;
+mod ledger_db;
+mod postgres;
 mod project;
 mod test_cmd;
 mod verify;
@@ -25,14 +27,25 @@ struct Cli {
 enum Command {
     /// Check the registry (every model typed, priced, titled, described, quotable; ids unique
     /// and within the callback-data budget; at least 80 models) and that artifacts/ is current.
-    Verify,
+    /// With --db, also check the ledger's invariants on a live database.
+    Verify {
+        /// A PostgreSQL URL of a migrated database whose ledger to check (read-only).
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
+    },
     /// Write artifacts/pricing_table.{json,md} and artifacts/free_models.json; print the summary
     /// and check its arithmetic.
     AuditPricing,
     /// Write artifacts/model_coverage.{json,md}: per model, what is typed, priced and described.
     AuditModelCoverage,
-    /// Run the whole test suite (nextest where installed). Extra arguments go to the runner.
+    /// Regenerate crates/ledger/src/schema.rs from the migrations (on a scratch database).
+    Schema,
+    /// Run the whole test suite (nextest where installed) against PostgreSQL: DATABASE_URL, else
+    /// 127.0.0.1:5432, else a throwaway cluster. Extra arguments go to the runner.
     Test {
+        /// Start a throwaway cluster even when a server is running.
+        #[arg(long)]
+        throwaway_pg: bool,
         /// Passed through, e.g. a test name filter.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
@@ -47,10 +60,14 @@ enum Command {
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Verify => verify::run(),
+        Command::Verify { db } => verify::run().and_then(|()| match db {
+            Some(url) => ledger_db::verify(&url),
+            None => Ok(()),
+        }),
+        Command::Schema => ledger_db::write_schema(),
         Command::AuditPricing => artifacts::audit_pricing(),
         Command::AuditModelCoverage => artifacts::audit_model_coverage(),
-        Command::Test { args } => test_cmd::run(&args),
+        Command::Test { throwaway_pg, args } => test_cmd::run(throwaway_pg, &args),
         Command::Bench { which } => bench::run(which),
     };
     if let Err(e) = result {

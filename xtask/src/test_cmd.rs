@@ -1,13 +1,21 @@
 //! `cargo xtask test`: the whole test suite, as the README and CI run it.
 //!
-//! Runs `cargo nextest run --workspace` (its closing "N tests run: N passed" line is what CI
-//! reads), or `cargo test --workspace` where nextest is not installed.
+//! Finds PostgreSQL first ([`crate::postgres`]) and hands it to the tests as
+//! `TEST_DATABASE_URL`, then runs `cargo nextest run --workspace` (its closing "N tests run:
+//! N passed" line is what CI reads), or `cargo test --workspace` where nextest is not installed.
 
 use anyhow::{Context, Result, bail};
 
 use crate::project;
 
-pub fn run(extra: &[String]) -> Result<()> {
+pub fn run(force_throwaway_pg: bool, extra: &[String]) -> Result<()> {
+    let pg = crate::postgres::Postgres::find(force_throwaway_pg)?;
+    eprintln!("xtask test: PostgreSQL is {}", pg.origin);
+    match crate::postgres::drop_leftovers(&pg.url) {
+        Ok(0) => {}
+        Ok(n) => eprintln!("xtask test: dropped {n} databases left by killed test runs"),
+        Err(e) => bail!("cannot use PostgreSQL ({}): {e:#}", pg.origin),
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let has_nextest = std::process::Command::new(&cargo)
         .args(["nextest", "--version"])
@@ -18,6 +26,7 @@ pub fn run(extra: &[String]) -> Result<()> {
         // line (CI reads it).
         let status = std::process::Command::new(&cargo)
             .args(["test", "--workspace", "--doc", "--quiet"])
+            .env("TEST_DATABASE_URL", &pg.url)
             .current_dir(project::root())
             .status()
             .context("running cargo test --doc")?;
@@ -34,6 +43,7 @@ pub fn run(extra: &[String]) -> Result<()> {
     }
     let status = cmd
         .args(extra)
+        .env("TEST_DATABASE_URL", &pg.url)
         .current_dir(project::root())
         .status()
         .context("running cargo")?;

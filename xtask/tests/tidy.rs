@@ -71,3 +71,47 @@ fn money_crates_hold_no_floats() {
         .collect();
     assert!(bad.is_empty(), "floats in money code: {bad:?}");
 }
+
+#[test]
+fn migrations_only_add() {
+    // "No migration ever drops data": a migration may create and replace, never drop, delete or
+    // truncate, and there is no down.sql to run by mistake. Function bodies are included in the
+    // scan on purpose: the money functions never delete either.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .join("migrations");
+    let mut bad = Vec::new();
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let dir = dir.unwrap().path();
+        if dir.join("down.sql").exists() {
+            bad.push(format!("{}: has a down.sql", dir.display()));
+        }
+        let up = std::fs::read_to_string(dir.join("up.sql"))
+            .unwrap()
+            .to_uppercase();
+        let code: String = up
+            .lines()
+            .map(|l| l.split("--").next().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for line in code.lines().map(str::trim) {
+            let drops_data = [
+                "DROP TABLE",
+                "DROP SCHEMA",
+                "DROP DATABASE",
+                "DROP TYPE",
+                "TRUNCATE",
+                "DELETE FROM",
+            ]
+            .iter()
+            .any(|w| line.starts_with(w))
+                || line.contains("DROP COLUMN")
+                || line.contains("ALTER COLUMN");
+            if drops_data {
+                bad.push(format!("{}: {line}", dir.display()));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "migrations that could lose data: {bad:?}");
+}
