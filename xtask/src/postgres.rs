@@ -31,14 +31,14 @@ impl Postgres {
     /// Finds a server as the module docs say; `force_throwaway` skips the first two choices.
     pub fn find(force_throwaway: bool) -> Result<Postgres> {
         if !force_throwaway {
-            if let Ok(url) = std::env::var("DATABASE_URL").map(|u| u.trim().to_string()) {
-                if !url.is_empty() {
-                    return Ok(Postgres {
-                        url,
-                        origin: "DATABASE_URL".into(),
-                        throwaway: None,
-                    });
-                }
+            if let Ok(url) = std::env::var("DATABASE_URL").map(|u| u.trim().to_string())
+                && !url.is_empty()
+            {
+                return Ok(Postgres {
+                    url,
+                    origin: "DATABASE_URL".into(),
+                    throwaway: None,
+                });
             }
             let local: SocketAddr = "127.0.0.1:5432".parse()?;
             if TcpStream::connect_timeout(&local, Duration::from_secs(1)).is_ok() {
