@@ -17,6 +17,17 @@ pub enum Which {
         #[arg(long, default_value_t = 30)]
         runs: usize,
     },
+    /// Hold+commit pairs per second (each pair on a fresh job, as the pipeline does) at 1, 8 and
+    /// 32 clients each on its own user, against `pgbench -N` at the same client counts on the same
+    /// server in the same run; then all clients on one hot user.
+    Ledger {
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Client counts.
+        #[arg(long, value_delimiter = ',', default_value = "1,8,32")]
+        clients: Vec<usize>,
+    },
 }
 
 pub fn run(which: Which) -> Result<()> {
@@ -37,6 +48,7 @@ pub fn run(which: Which) -> Result<()> {
     }
     match which {
         Which::Registry { runs } => registry(runs),
+        Which::Ledger { seconds, clients } => crate::bench_ledger::run(seconds, &clients),
     }
 }
 

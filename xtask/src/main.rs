@@ -8,6 +8,7 @@
 
 mod artifacts;
 mod bench;
+mod bench_ledger;
 mod ledger_db;
 mod postgres;
 mod project;

@@ -192,15 +192,29 @@ struct FinishRow {
     held: Decimal,
 }
 
+/// Which job to finish: by its id, or by its hold's (resolved in the same statement).
+enum Target {
+    Job(JobId),
+    Hold(HoldId),
+}
+
 async fn finish(
     conn: &mut AsyncPgConnection,
-    job: JobId,
+    target: Target,
     outcome: &JobOutcome,
     due_at: Option<DateTime<Utc>>,
 ) -> Result<Finished, LedgerError> {
     let (state, code, message) = outcome.parts();
-    let row: FinishRow = diesel::sql_query("SELECT * FROM ledger_finish_job($1, $2, $3, $4, $5)")
-        .bind::<BigInt, _>(job.0)
+    let (sql, id) = match target {
+        Target::Job(j) => ("SELECT * FROM ledger_finish_job($1, $2, $3, $4, $5)", j.0),
+        // A missing hold gives a NULL job, which the function refuses ("no job").
+        Target::Hold(h) => (
+            "SELECT * FROM ledger_finish_job((SELECT job_id FROM holds WHERE id = $1), $2, $3, $4, $5)",
+            h.0,
+        ),
+    };
+    let row: FinishRow = diesel::sql_query(sql)
+        .bind::<BigInt, _>(id)
         .bind::<Text, _>(state)
         .bind::<Nullable<Text>, _>(code)
         .bind::<Nullable<Text>, _>(message)
@@ -230,18 +244,7 @@ pub async fn finish_job(
     job: JobId,
     outcome: JobOutcome,
 ) -> Result<Finished, LedgerError> {
-    finish(conn, job, &outcome, None).await
-}
-
-async fn job_of_hold(conn: &mut AsyncPgConnection, hold: HoldId) -> Result<JobId, LedgerError> {
-    let job: i64 = holds::table
-        .find(hold.0)
-        .select(holds::job_id)
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or_else(|| LedgerError::Invalid(format!("no hold {hold}")))?;
-    Ok(JobId(job))
+    finish(conn, Target::Job(job), &outcome, None).await
 }
 
 fn final_hold_state(f: Finished) -> Result<HoldState, LedgerError> {
@@ -252,8 +255,7 @@ fn final_hold_state(f: Finished) -> Result<HoldState, LedgerError> {
 /// Commits a hold (charges the user) and marks its job succeeded, in one transaction.
 /// On an ended hold: returns its final state and changes nothing.
 pub async fn commit(conn: &mut AsyncPgConnection, hold: HoldId) -> Result<HoldState, LedgerError> {
-    let job = job_of_hold(conn, hold).await?;
-    final_hold_state(finish(conn, job, &JobOutcome::Succeeded, None).await?)
+    final_hold_state(finish(conn, Target::Hold(hold), &JobOutcome::Succeeded, None).await?)
 }
 
 /// Releases a hold (returns the money to available) and marks its job failed or cancelled
@@ -269,8 +271,7 @@ pub async fn release(
             "release with a success: use commit".into(),
         ));
     }
-    let job = job_of_hold(conn, hold).await?;
-    final_hold_state(finish(conn, job, &reason, None).await?)
+    final_hold_state(finish(conn, Target::Hold(hold), &reason, None).await?)
 }
 
 /// Expires every open hold whose time is up at `now` (and ends its job as expired), each in its
@@ -293,9 +294,14 @@ pub async fn expire_due(
         let batch = due.len();
         let mut changed = 0;
         for job in due {
-            if finish(conn, JobId(job), &JobOutcome::Expired, Some(now))
-                .await?
-                .changed
+            if finish(
+                conn,
+                Target::Job(JobId(job)),
+                &JobOutcome::Expired,
+                Some(now),
+            )
+            .await?
+            .changed
             {
                 changed += 1;
             }

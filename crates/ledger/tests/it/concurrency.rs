@@ -6,7 +6,6 @@ use chrono::Utc;
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Bool};
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-use futures_util::future::join_all;
 use ledger::{FreeLimits, FreeOutcome, HoldOutcome, HoldState, JobState, StarsPayment};
 
 use crate::support::*;
@@ -23,18 +22,14 @@ async fn fifty_concurrent_holds_against_a_balance_for_ten_hold_exactly_ten() {
     }
     drop(c);
 
-    let tasks = jobs.into_iter().map(|job| {
-        let pool = pool.clone();
-        tokio::spawn(async move {
+    let outcomes: Vec<HoldOutcome> = all_at_once(jobs.len(), |i| {
+        let (pool, job) = (pool.clone(), jobs[i]);
+        async move {
             let mut c = pool.get().await.unwrap();
             ledger::hold(&mut c, u, rub("10"), job, HOUR).await.unwrap()
-        })
-    });
-    let outcomes: Vec<HoldOutcome> = join_all(tasks)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+        }
+    })
+    .await;
     let held: Vec<_> = outcomes
         .iter()
         .filter_map(|o| match o {
@@ -68,19 +63,14 @@ async fn the_same_stars_charge_delivered_concurrently_is_credited_once() {
         xtr: 100,
         rub: rub("120"),
     };
-    let tasks = (0..20).map(|_| {
+    let results = all_at_once(20, |_| {
         let (pool, payment) = (pool.clone(), payment.clone());
-        tokio::spawn(async move {
-            ledger::top_up_stars(&mut pool.get().await.unwrap(), &payment)
-                .await
-                .unwrap()
-        })
-    });
-    let results: Vec<_> = join_all(tasks)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+        async move {
+            let mut c = pool.get().await.unwrap();
+            ledger::top_up_stars(&mut c, &payment).await.unwrap()
+        }
+    })
+    .await;
     assert_eq!(results.iter().filter(|r| r.credited_now).count(), 1);
     assert!(results.iter().all(|r| r.payment == results[0].payment));
     let c = &mut pool.get().await.unwrap();
@@ -97,19 +87,16 @@ async fn twenty_concurrent_free_runs_with_a_limit_of_five_give_exactly_five() {
         per_day: 5,
         per_hour: 5,
     };
-    let tasks = (0..20).map(|_| {
+    let results = all_at_once(20, |_| {
         let pool = pool.clone();
-        tokio::spawn(async move {
-            ledger::consume_free(&mut pool.get().await.unwrap(), u, "free/model", now, limits)
+        async move {
+            let mut c = pool.get().await.unwrap();
+            ledger::consume_free(&mut c, u, "free/model", now, limits)
                 .await
                 .unwrap()
-        })
-    });
-    let results: Vec<_> = join_all(tasks)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+        }
+    })
+    .await;
     let consumed = results
         .iter()
         .filter(|r| matches!(r, FreeOutcome::Consumed { .. }))

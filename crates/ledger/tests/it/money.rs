@@ -1,7 +1,7 @@
 //! Holds and how they end, top-ups, refunds, adjustments: each call's effect and its repeat.
 
 use chrono::Utc;
-use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use ledger::{
     Adjustment, EntryKind, HoldOutcome, HoldState, JobOutcome, JobState, MoveOutcome,
     RefundOutcome, StarsPayment, UserId,
@@ -299,59 +299,44 @@ async fn a_refund_debits_only_money_still_available() {
     assert_sound(c).await;
 }
 
+async fn adjust(
+    c: &mut AsyncPgConnection,
+    u: UserId,
+    change: Adjustment,
+    key: &str,
+) -> MoveOutcome {
+    ledger::adjust(c, ADMIN, u, change, "goodwill", key)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn adjustments_apply_once_per_key_and_never_go_below_zero() {
     let (_db, pool) = setup(2).await;
     let c = &mut pool.get().await.unwrap();
     let u = user(c, 100).await;
-    let credit = ledger::adjust(
-        c,
-        ADMIN,
-        u,
-        Adjustment::Credit(rub("25")),
-        "goodwill",
-        "a-1",
-    )
-    .await
-    .unwrap();
-    let MoveOutcome::Applied { entry, balance } = credit else {
-        panic!("{credit:?}")
+    let credit = Adjustment::Credit(rub("25"));
+    let MoveOutcome::Applied { entry, balance } = adjust(c, u, credit, "a-1").await else {
+        panic!("not applied")
     };
     assert_eq!(balance.available, rub("25"));
-    let again = ledger::adjust(
-        c,
-        ADMIN,
-        u,
-        Adjustment::Credit(rub("25")),
-        "goodwill",
-        "a-1",
-    )
-    .await
-    .unwrap();
-    assert_eq!(again, MoveOutcome::AlreadyApplied { entry });
-    let reused = ledger::adjust(
-        c,
-        ADMIN,
-        u,
-        Adjustment::Credit(rub("99")),
-        "goodwill",
-        "a-1",
-    )
-    .await
-    .unwrap();
-    assert_eq!(reused, MoveOutcome::KeyReused);
-    let too_much = ledger::adjust(c, ADMIN, u, Adjustment::Debit(rub("25.01")), "fix", "d-1")
-        .await
-        .unwrap();
+    assert_eq!(
+        adjust(c, u, credit, "a-1").await,
+        MoveOutcome::AlreadyApplied { entry }
+    );
+    let other_amount = Adjustment::Credit(rub("99"));
+    assert_eq!(
+        adjust(c, u, other_amount, "a-1").await,
+        MoveOutcome::KeyReused
+    );
+    let too_much = adjust(c, u, Adjustment::Debit(rub("25.01")), "d-1").await;
     assert_eq!(
         too_much,
         MoveOutcome::InsufficientFunds {
             available: rub("25")
         }
     );
-    let debit = ledger::adjust(c, ADMIN, u, Adjustment::Debit(rub("5")), "fix", "d-2")
-        .await
-        .unwrap();
+    let debit = adjust(c, u, Adjustment::Debit(rub("5")), "d-2").await;
     assert!(
         matches!(debit, MoveOutcome::Applied { balance, .. } if balance.available == rub("20"))
     );
@@ -361,11 +346,8 @@ async fn adjustments_apply_once_per_key_and_never_go_below_zero() {
     assert!(
         matches!(bonus, MoveOutcome::Applied { balance, .. } if balance.available == rub("23"))
     );
-    assert!(
-        ledger::adjust(c, ADMIN, u, Adjustment::Credit(rub("0")), "zero", "z")
-            .await
-            .is_err()
-    );
+    let zero = ledger::adjust(c, ADMIN, u, Adjustment::Credit(rub("0")), "zero", "z").await;
+    assert!(zero.is_err());
 
     let audit = ledger::recent_audit(c, None, 10).await.unwrap();
     let adjusts: Vec<_> = audit

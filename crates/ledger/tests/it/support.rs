@@ -105,3 +105,18 @@ pub async fn assert_sound(conn: &mut AsyncPgConnection) {
             .join("\n")
     );
 }
+
+/// Runs `n` calls of `f` as concurrent tasks and returns their results in order.
+pub async fn all_at_once<T, F, Fut>(n: usize, f: F) -> Vec<T>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let tasks = (0..n).map(|i| tokio::spawn(f(i)));
+    futures_util::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|r| r.expect("task panicked"))
+        .collect()
+}
