@@ -57,7 +57,8 @@ pub use money::{
     refund_stars, release, top_up_stars,
 };
 pub use settings::{
-    SettingChange, current_overrides, effective_settings, set_setting, settings_history,
+    SETTING_KEYS, SettingChange, current_overrides, effective_settings, set_setting,
+    settings_history,
 };
 pub use types::{
     EntryId, EntryKind, HoldId, HoldState, JobId, JobState, Language, PaymentId, Role,

@@ -36,7 +36,18 @@ pub struct SettingChange {
     pub changed_at: DateTime<Utc>,
 }
 
-/// Applies one override to `settings`; the keys are the settings file's dotted paths.
+/// The settings an admin may change at run time: the settings file's dotted paths.
+pub const SETTING_KEYS: &[&str] = &[
+    "pricing.rub_per_usd",
+    "pricing.markup",
+    "stars.rub_per_star",
+    "free.auto_count",
+    "free.per_day",
+    "free.per_hour",
+    "free.models",
+];
+
+/// Applies one override to `settings` (`key` is one of [`SETTING_KEYS`]).
 fn apply(settings: &mut Settings, key: &str, value: &str) -> Result<(), String> {
     let decimal =
         |v: &str| Decimal::from_str(v.trim()).map_err(|_| format!("{key}: {v:?} is not a number"));
@@ -85,20 +96,24 @@ pub async fn current_overrides(
         .collect())
 }
 
+/// `file` with `overrides` applied. A stored override was valid when written; one this version
+/// no longer understands is skipped (and logged) rather than taking the bot down.
+fn with_overrides(file: &Settings, overrides: &[(String, String)]) -> Settings {
+    let mut settings = file.clone();
+    for (key, value) in overrides {
+        if let Err(e) = apply(&mut settings, key, value) {
+            tracing::warn!(%key, error = %e, "ignoring a stored setting override");
+        }
+    }
+    settings
+}
+
 /// `file` with the overrides in force applied.
 pub async fn effective_settings(
     conn: &mut AsyncPgConnection,
     file: &Settings,
 ) -> Result<Settings, LedgerError> {
-    let mut settings = file.clone();
-    for (key, value) in current_overrides(conn).await? {
-        // A stored override was valid when written; one this version no longer understands is
-        // skipped rather than taking the bot down.
-        if let Err(e) = apply(&mut settings, &key, &value) {
-            tracing::warn!(%key, error = %e, "ignoring a stored setting override");
-        }
-    }
-    Ok(settings)
+    Ok(with_overrides(file, &current_overrides(conn).await?))
 }
 
 /// Records an admin's change of one setting (`value: None` returns it to the file's value),
@@ -117,20 +132,16 @@ pub async fn set_setting(
             "a setting change needs a reason".into(),
         ));
     }
-    let mut candidate = effective_settings(conn, file).await?;
-    match value {
-        Some(v) => apply(&mut candidate, key, v).map_err(LedgerError::Invalid)?,
-        None => {
-            // Back to the file's value: check the key exists by applying the file's own value.
-            let mut probe = file.clone();
-            apply(&mut probe, key, "0").map_err(LedgerError::Invalid)?;
-            candidate = file.clone();
-            for (k, v) in current_overrides(conn).await? {
-                if k != key {
-                    apply(&mut candidate, &k, &v).map_err(LedgerError::Invalid)?;
-                }
-            }
-        }
+    if !SETTING_KEYS.contains(&key) {
+        return Err(LedgerError::Invalid(format!(
+            "{key} is not a setting that can be changed at run time"
+        )));
+    }
+    let mut others = current_overrides(conn).await?;
+    others.retain(|(k, _)| k != key);
+    let mut candidate = with_overrides(file, &others);
+    if let Some(v) = value {
+        apply(&mut candidate, key, v).map_err(LedgerError::Invalid)?;
     }
     candidate
         .check()

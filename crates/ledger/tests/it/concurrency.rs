@@ -144,11 +144,7 @@ async fn a_money_call_cut_off_mid_way_leaves_nothing_behind() {
     let c = &mut pool.get().await.unwrap();
     let u = user(c, 100).await;
     fund(c, u, "40").await;
-    let job = paid_job(c, u, "k1", "25").await;
-    let HoldOutcome::Held { hold, .. } = ledger::hold(c, u, rub("25"), job, HOUR).await.unwrap()
-    else {
-        panic!()
-    };
+    let (job, hold) = held_job(c, u, "k1", "25", HOUR).await;
 
     // A blocker takes, uncommitted, the entry key the commit will need, so the commit stalls
     // after it has already ended the hold and moved the money inside its transaction.

@@ -175,16 +175,9 @@ async fn holds_expire_when_due_and_not_before() {
     let c = &mut pool.get().await.unwrap();
     let u = user(c, 100).await;
     fund(c, u, "100").await;
-    let short = paid_job(c, u, "short", "10").await;
-    let long = paid_job(c, u, "long", "15").await;
-    let HoldOutcome::Held { hold, .. } =
-        ledger::hold(c, u, rub("10"), short, std::time::Duration::from_secs(60))
-            .await
-            .unwrap()
-    else {
-        panic!()
-    };
-    ledger::hold(c, u, rub("15"), long, HOUR).await.unwrap();
+    let minute = std::time::Duration::from_secs(60);
+    let (short, hold) = held_job(c, u, "short", "10", minute).await;
+    held_job(c, u, "long", "15", HOUR).await;
 
     assert_eq!(ledger::expire_due(c, Utc::now()).await.unwrap(), 0);
     let in_two_minutes = Utc::now() + chrono::Duration::minutes(2);
@@ -373,11 +366,7 @@ async fn the_database_refuses_what_the_ledger_promises_never_happens() {
     let c = &mut pool.get().await.unwrap();
     let u = user(c, 100).await;
     fund(c, u, "10").await;
-    let job = paid_job(c, u, "k1", "10").await;
-    let HoldOutcome::Held { hold, .. } = ledger::hold(c, u, rub("10"), job, HOUR).await.unwrap()
-    else {
-        panic!()
-    };
+    let (job, hold) = held_job(c, u, "k1", "10", HOUR).await;
     ledger::commit(c, hold).await.unwrap();
     for sql in [
         "UPDATE accounts SET available = -1".to_string(),

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use ledger::{
-    Adjustment, AsyncPgConnection, JobId, Language, MoveOutcome, NewJob, Pool, TelegramProfile,
-    UserId,
+    Adjustment, AsyncPgConnection, HoldId, HoldOutcome, JobId, Language, MoveOutcome, NewJob, Pool,
+    TelegramProfile, UserId,
 };
 use pricing::Money;
 use rust_decimal::Decimal;
@@ -89,6 +89,24 @@ pub async fn paid_job(conn: &mut AsyncPgConnection, user: UserId, key: &str, pri
         .expect("job")
         .0
         .id
+}
+
+/// Creates a paid job of `price` rubles and holds it for `ttl`; panics unless the hold opens.
+pub async fn held_job(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    key: &str,
+    price: &str,
+    ttl: Duration,
+) -> (JobId, HoldId) {
+    let job = paid_job(conn, user, key, price).await;
+    match ledger::hold(conn, user, rub(price), job, ttl)
+        .await
+        .expect("hold")
+    {
+        HoldOutcome::Held { hold, .. } => (job, hold),
+        other => panic!("job {key} not held: {other:?}"),
+    }
 }
 
 /// Asserts the ledger is sound, naming every violation.
