@@ -68,6 +68,28 @@ pub struct Job {
     pub delivered_at: Option<DateTime<Utc>>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
+    /// Written just before createTask was sent (after it, a paid task may exist).
+    pub create_sent_at: Option<DateTime<Utc>>,
+    /// Kie must have finished by then.
+    pub deadline_at: Option<DateTime<Utc>>,
+    /// When a worker should look at the job next (`None`: nothing to do).
+    pub next_check_at: Option<DateTime<Utc>>,
+    /// recordInfo calls made for it.
+    pub checks: i32,
+    /// The last state Kie reported.
+    pub kie_state: Option<String>,
+    /// Kie first reported it generating.
+    pub running_at: Option<DateTime<Utc>>,
+    /// Kie reported success or failure.
+    pub kie_finished_at: Option<DateTime<Utc>>,
+    /// Delivery attempts so far.
+    pub delivery_attempts: i32,
+    /// Kie succeeded after the hold had been released (Kie paid, the user not charged).
+    pub late_success: bool,
+    /// A worker is on it until then.
+    pub leased_until: Option<DateTime<Utc>>,
+    /// The user was told it failed.
+    pub failure_notified_at: Option<DateTime<Utc>>,
 }
 
 /// A job to create: everything the confirm screen showed, fixed at that moment.
@@ -234,6 +256,10 @@ pub async fn advance_job(
                 .set((
                     jobs::state.eq(JobState::Submitted.as_str()),
                     jobs::kie_task_id.eq(task_id),
+                    // A task id implies createTask was sent (a CHECK constraint insists).
+                    jobs::create_sent_at.eq(diesel::dsl::sql::<
+                        diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+                    >("coalesce(create_sent_at, now())")),
                     jobs::submitted_at.eq(now),
                     jobs::updated_at.eq(now),
                 ))

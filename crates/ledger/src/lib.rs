@@ -34,6 +34,7 @@ mod history;
 mod invariants;
 mod jobs;
 mod money;
+mod pipeline;
 #[allow(missing_docs)]
 pub mod schema;
 mod settings;
@@ -55,6 +56,13 @@ pub use money::{
     Adjustment, Balance, Finished, HoldOutcome, JobOutcome, MoveOutcome, RefundOutcome,
     StarsPayment, TopUp, adjust, balance, bonus, commit, expire_due, finish_job, hold,
     refund_stars, release, top_up_stars,
+};
+pub use pipeline::{
+    ClaimLimits, JobUpload, PipelineEvent, add_upload, adopt_late_task, cancel_queued,
+    claim_for_submission, delivery_failed, flag, mark_create_sent, mark_delivered,
+    mark_failure_notified, observed_durations, poke, queue_position, recent_events, record_check,
+    record_event, record_submitted, renew_lease, requeue, schedule, schedule_unreported, set_flag,
+    store_result, take_due, upload_done, uploads,
 };
 pub use settings::{
     SETTING_KEYS, SettingChange, current_overrides, effective_settings, set_setting,

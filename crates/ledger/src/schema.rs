@@ -47,6 +47,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    job_uploads (job_id, param, position) {
+        job_id -> Int8,
+        param -> Text,
+        position -> Int4,
+        file_name -> Text,
+        mime -> Text,
+        size -> Int8,
+        bytes -> Nullable<Bytea>,
+        kie_url -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     jobs (id) {
         id -> Int8,
         user_id -> Int8,
@@ -72,6 +86,17 @@ diesel::table! {
         finished_at -> Nullable<Timestamptz>,
         delivered_at -> Nullable<Timestamptz>,
         updated_at -> Timestamptz,
+        create_sent_at -> Nullable<Timestamptz>,
+        deadline_at -> Nullable<Timestamptz>,
+        next_check_at -> Nullable<Timestamptz>,
+        checks -> Int4,
+        kie_state -> Nullable<Text>,
+        running_at -> Nullable<Timestamptz>,
+        kie_finished_at -> Nullable<Timestamptz>,
+        delivery_attempts -> Int4,
+        late_success -> Bool,
+        leased_until -> Nullable<Timestamptz>,
+        failure_notified_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -113,9 +138,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    pipeline_events (id) {
+        id -> Int8,
+        job_id -> Nullable<Int8>,
+        kind -> Text,
+        detail -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     processed_updates (update_id) {
         update_id -> Int8,
         processed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    service_flags (name) {
+        name -> Text,
+        value -> Text,
+        since -> Timestamptz,
     }
 }
 
@@ -152,22 +195,27 @@ diesel::joinable!(accounts -> users (user_id));
 diesel::joinable!(free_usage -> users (user_id));
 diesel::joinable!(holds -> accounts (user_id));
 diesel::joinable!(holds -> jobs (job_id));
+diesel::joinable!(job_uploads -> jobs (job_id));
 diesel::joinable!(jobs -> users (user_id));
 diesel::joinable!(ledger_entries -> accounts (user_id));
 diesel::joinable!(ledger_entries -> holds (hold_id));
 diesel::joinable!(ledger_entries -> jobs (job_id));
 diesel::joinable!(ledger_entries -> payments (payment_id));
 diesel::joinable!(payments -> accounts (user_id));
+diesel::joinable!(pipeline_events -> jobs (job_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     audit_log,
     free_usage,
     holds,
+    job_uploads,
     jobs,
     ledger_entries,
     payments,
+    pipeline_events,
     processed_updates,
+    service_flags,
     settings_history,
     users,
 );

@@ -396,6 +396,7 @@ pub async fn render_schema(conn: &mut AsyncPgConnection) -> Result<String, Strin
                 "bool" => "Bool",
                 "timestamptz" => "Timestamptz",
                 "jsonb" => "Jsonb",
+                "bytea" => "Bytea",
                 other => {
                     return Err(format!(
                         "{table}.{}: type {other} has no mapping",
