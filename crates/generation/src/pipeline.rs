@@ -13,8 +13,8 @@ use catalog::{Catalog, ParamKind, ValidatedInput};
 use chrono::{DateTime, Utc};
 use kie_client::{CreateTask, ErrorKind, KieClient, KieError, TaskState};
 use ledger::{
-    AsyncPgConnection, ClaimLimits, FreeHoldOutcome, FreeLimits, HoldOutcome, Job, JobId,
-    JobOutcome, JobState, LedgerError, NewJob, UserId,
+    ClaimLimits, FreeHoldOutcome, FreeLimits, HoldOutcome, Job, JobId, JobOutcome, JobState,
+    LedgerError, NewJob, UserId,
 };
 use pricing::{Money, PriceSettings};
 use serde_json::{Map, Value};
@@ -239,7 +239,11 @@ impl<D: Deliver> Pipeline<D> {
         Ok(())
     }
 
-    async fn conn(&self) -> Result<Conn, PipelineError> {
+    /// A pooled connection for ONE statement (`&mut *self.db().await?` as an argument: the
+    /// temporary is returned at the end of the statement). Never held across a Kie call or a
+    /// delivery: those can wait for minutes behind rate limits, and a held connection per
+    /// waiting job would drain the pool.
+    async fn db(&self) -> Result<Conn, PipelineError> {
         Ok(self
             .inner
             .pool
@@ -255,8 +259,7 @@ impl<D: Deliver> Pipeline<D> {
 
     /// Whether new runs are paused because Kie refuses tasks.
     pub async fn paused(&self) -> Result<bool, PipelineError> {
-        let mut conn = self.conn().await?;
-        Ok(ledger::flag(&mut conn, PAUSE_FLAG)
+        Ok(ledger::flag(&mut *self.db().await?, PAUSE_FLAG)
             .await?
             .is_some_and(|(v, _)| v != NOT_PAUSED))
     }
@@ -274,8 +277,8 @@ impl<D: Deliver> Pipeline<D> {
         if !model.enabled {
             return Ok(Submission::ModelUnavailable);
         }
-        let mut conn = self.conn().await?;
-        if let Some(existing) = ledger::job_by_key(&mut conn, &order.idempotency_key).await?
+        if let Some(existing) =
+            ledger::job_by_key(&mut *self.db().await?, &order.idempotency_key).await?
             && existing.state != JobState::Created
         {
             return Ok(Submission::AlreadySubmitted {
@@ -315,13 +318,13 @@ impl<D: Deliver> Pipeline<D> {
             chat_id: order.chat_id,
             progress_message_id: order.progress_message_id,
         };
-        let (job, _) = ledger::create_job(&mut conn, &new).await?;
+        let (job, _) = ledger::create_job(&mut *self.db().await?, &new).await?;
         if job.state != JobState::Created {
             return Ok(Submission::AlreadySubmitted { job: Box::new(job) });
         }
         for f in &order.files {
             ledger::add_upload(
-                &mut conn,
+                &mut *self.db().await?,
                 job.id,
                 &f.param,
                 f.position as i32,
@@ -332,14 +335,16 @@ impl<D: Deliver> Pipeline<D> {
             .await?;
         }
         match order.free {
-            Some(limits) => match ledger::hold_free(&mut conn, job.id, Utc::now(), limits).await? {
-                FreeHoldOutcome::Held { .. } => {}
-                FreeHoldOutcome::QuotaExceeded { resets_at } => {
-                    return Ok(Submission::FreeQuotaUsed { resets_at });
+            Some(limits) => {
+                match ledger::hold_free(&mut *self.db().await?, job.id, Utc::now(), limits).await? {
+                    FreeHoldOutcome::Held { .. } => {}
+                    FreeHoldOutcome::QuotaExceeded { resets_at } => {
+                        return Ok(Submission::FreeQuotaUsed { resets_at });
+                    }
                 }
-            },
+            }
             None => match ledger::hold(
-                &mut conn,
+                &mut *self.db().await?,
                 order.user,
                 price,
                 job.id,
@@ -353,10 +358,10 @@ impl<D: Deliver> Pipeline<D> {
                 }
             },
         }
-        let position = ledger::queue_position(&mut conn, job.id)
+        let position = ledger::queue_position(&mut *self.db().await?, job.id)
             .await?
             .unwrap_or(0);
-        let job = ledger::job(&mut conn, job.id)
+        let job = ledger::job(&mut *self.db().await?, job.id)
             .await?
             .ok_or_else(|| LedgerError::Unexpected("the job vanished".into()))?;
         self.wake();
@@ -369,15 +374,14 @@ impl<D: Deliver> Pipeline<D> {
     /// Cancels a job of `user` while it is still queued: the money (or free run) is released.
     /// False if it is not theirs or already went to Kie.
     pub async fn cancel(&self, user: UserId, job: JobId) -> Result<bool, PipelineError> {
-        let mut conn = self.conn().await?;
-        match ledger::job(&mut conn, job).await? {
+        match ledger::job(&mut *self.db().await?, job).await? {
             Some(j) if j.user_id == user => {}
             _ => return Ok(false),
         }
-        let cancelled = ledger::cancel_queued(&mut conn, job).await?;
+        let cancelled = ledger::cancel_queued(&mut *self.db().await?, job).await?;
         if cancelled {
             // The cancel is the failure report's trigger: the worker tells the user.
-            ledger::poke(&mut conn, job).await?;
+            ledger::poke(&mut *self.db().await?, job).await?;
             self.wake();
         }
         Ok(cancelled)
@@ -385,23 +389,21 @@ impl<D: Deliver> Pipeline<D> {
 
     /// Where a job is, with its queue position and ETA.
     pub async fn status(&self, job: JobId) -> Result<Option<JobStatus>, PipelineError> {
-        let mut conn = self.conn().await?;
-        let Some(job) = ledger::job(&mut conn, job).await? else {
+        let Some(job) = ledger::job(&mut *self.db().await?, job).await? else {
             return Ok(None);
         };
-        let position = ledger::queue_position(&mut conn, job.id).await?;
-        let eta = self.eta(&mut conn, &job, Utc::now()).await?;
+        let position = ledger::queue_position(&mut *self.db().await?, job.id).await?;
+        let eta = self.eta(&job, Utc::now()).await?;
         Ok(Some(JobStatus { job, position, eta }))
     }
 
-    async fn eta(
-        &self,
-        conn: &mut AsyncPgConnection,
-        job: &Job,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Duration>, PipelineError> {
-        let Some((p50, _p90)) =
-            ledger::observed_durations(conn, &job.model_id, self.inner.config.eta_sample).await?
+    async fn eta(&self, job: &Job, now: DateTime<Utc>) -> Result<Option<Duration>, PipelineError> {
+        let Some((p50, _p90)) = ledger::observed_durations(
+            &mut *self.db().await?,
+            &job.model_id,
+            self.inner.config.eta_sample,
+        )
+        .await?
         else {
             return Ok(None);
         };
@@ -417,8 +419,7 @@ impl<D: Deliver> Pipeline<D> {
     /// leases bring back the work of a dead instance.
     pub async fn run(&self, shutdown: CancellationToken) -> Result<(), PipelineError> {
         {
-            let mut conn = self.conn().await?;
-            ledger::schedule_unreported(&mut conn).await?;
+            ledger::schedule_unreported(&mut *self.db().await?).await?;
         }
         let mut tasks: JoinSet<Result<(), PipelineError>> = JoinSet::new();
         let mut last_sweep = tokio::time::Instant::now() - Duration::from_secs(3600);
@@ -469,27 +470,26 @@ impl<D: Deliver> Pipeline<D> {
         last_credit_check: &mut tokio::time::Instant,
     ) -> Result<(), PipelineError> {
         let cfg = &self.inner.config;
-        let mut conn = self.conn().await?;
         let now = tokio::time::Instant::now();
         if now.duration_since(*last_sweep) >= cfg.tick * 10 {
             *last_sweep = now;
             // Holds whose time ran out (a queue that did not move) end as expired; their users
             // must hear it.
-            if ledger::expire_due(&mut conn, Utc::now()).await? > 0 {
-                ledger::schedule_unreported(&mut conn).await?;
+            if ledger::expire_due(&mut *self.db().await?, Utc::now()).await? > 0 {
+                ledger::schedule_unreported(&mut *self.db().await?).await?;
             }
         }
-        let paused = ledger::flag(&mut conn, PAUSE_FLAG)
+        let paused = ledger::flag(&mut *self.db().await?, PAUSE_FLAG)
             .await?
             .is_some_and(|(v, _)| v != NOT_PAUSED);
         if paused && now.duration_since(*last_credit_check) >= cfg.credit_check {
             *last_credit_check = now;
-            self.check_credit(&mut conn).await?;
+            self.check_credit().await?;
         }
         let room = cfg.max_tasks.saturating_sub(tasks.len());
         if !paused && room > 0 {
             let claimed = ledger::claim_for_submission(
-                &mut conn,
+                &mut *self.db().await?,
                 ClaimLimits {
                     per_user: cfg.per_user_in_flight,
                     global: cfg.global_in_flight,
@@ -505,7 +505,7 @@ impl<D: Deliver> Pipeline<D> {
         }
         let room = cfg.max_tasks.saturating_sub(tasks.len());
         if room > 0 {
-            for job in ledger::take_due(&mut conn, room as i64, cfg.lease).await? {
+            for job in ledger::take_due(&mut *self.db().await?, room as i64, cfg.lease).await? {
                 let me = self.clone();
                 tasks.spawn(async move { me.leased(job.id, me.process(job.clone())).await });
             }
@@ -527,7 +527,7 @@ impl<D: Deliver> Pipeline<D> {
             every.tick().await;
             loop {
                 every.tick().await;
-                if let Ok(mut conn) = self.conn().await
+                if let Ok(mut conn) = self.db().await
                     && let Err(e) = ledger::renew_lease(&mut conn, job, lease).await
                 {
                     tracing::warn!(job = job.0, error = %e, "lease renewal failed");
@@ -540,12 +540,17 @@ impl<D: Deliver> Pipeline<D> {
         }
     }
 
-    async fn check_credit(&self, conn: &mut AsyncPgConnection) -> Result<(), PipelineError> {
+    async fn check_credit(&self) -> Result<(), PipelineError> {
         match self.inner.kie.credit().await {
             Ok(credits) if credits >= self.inner.config.resume_credits => {
-                if ledger::set_flag(conn, PAUSE_FLAG, NOT_PAUSED).await? {
-                    ledger::record_event(conn, None, "kie_resumed", &format!("credits {credits}"))
-                        .await?;
+                if ledger::set_flag(&mut *self.db().await?, PAUSE_FLAG, NOT_PAUSED).await? {
+                    ledger::record_event(
+                        &mut *self.db().await?,
+                        None,
+                        "kie_resumed",
+                        &format!("credits {credits}"),
+                    )
+                    .await?;
                     self.inner.deliver.alert(Alert::KieResumed).await;
                 }
             }
@@ -555,14 +560,15 @@ impl<D: Deliver> Pipeline<D> {
         Ok(())
     }
 
-    async fn pause(&self, conn: &mut AsyncPgConnection, e: &KieError) -> Result<(), PipelineError> {
+    async fn pause(&self, e: &KieError) -> Result<(), PipelineError> {
         let reason = if e.is_insufficient_credits() {
             "no_credit"
         } else {
             "unauthorized"
         };
-        if ledger::set_flag(conn, PAUSE_FLAG, reason).await? {
-            ledger::record_event(conn, None, "kie_paused", &e.to_string()).await?;
+        if ledger::set_flag(&mut *self.db().await?, PAUSE_FLAG, reason).await? {
+            ledger::record_event(&mut *self.db().await?, None, "kie_paused", &e.to_string())
+                .await?;
             self.inner
                 .deliver
                 .alert(Alert::KiePaused {
@@ -578,16 +584,15 @@ impl<D: Deliver> Pipeline<D> {
     async fn submit_job(&self, job: Job) -> Result<(), PipelineError> {
         let cfg = &self.inner.config;
         self.checkpoint(CrashPoint::BeforeCreate)?;
-        let mut conn = self.conn().await?;
         let Some(model) = self.inner.catalog.get(&job.model_id) else {
             let failure = Failure {
                 kind: FailureKind::ServiceUnavailable,
                 code: "model_gone".into(),
                 message: format!("model {} is no longer in the catalog", job.model_id),
             };
-            return self.fail(&mut conn, &job, failure).await;
+            return self.fail(&job, failure).await;
         };
-        let input = match self.upload_inputs(&mut conn, &job).await {
+        let input = match self.upload_inputs(&job).await {
             Ok(input) => input,
             Err(e) if e.kind == ErrorKind::Rejected => {
                 let failure = Failure {
@@ -595,12 +600,12 @@ impl<D: Deliver> Pipeline<D> {
                     code: format!("upload_{}", e.code.unwrap_or_default()),
                     message: e.message.clone(),
                 };
-                return self.fail(&mut conn, &job, failure).await;
+                return self.fail(&job, failure).await;
             }
             Err(e) => {
                 tracing::info!(job = job.id.0, error = %e, "upload failed; requeued");
                 ledger::requeue(
-                    &mut conn,
+                    &mut *self.db().await?,
                     job.id,
                     Utc::now() + chrono_dur(cfg.requeue_delay),
                 )
@@ -608,7 +613,7 @@ impl<D: Deliver> Pipeline<D> {
                 return Ok(());
             }
         };
-        if !ledger::mark_create_sent(&mut conn, job.id).await? {
+        if !ledger::mark_create_sent(&mut *self.db().await?, job.id).await? {
             // Cancelled (or taken back) meanwhile: nothing may be sent.
             return Ok(());
         }
@@ -625,10 +630,11 @@ impl<D: Deliver> Pipeline<D> {
         match created {
             Ok(task) => {
                 let deadline = Utc::now() + chrono_dur(cfg.deadlines.for_output(model.output));
-                ledger::record_submitted(&mut conn, job.id, &task.task_id, deadline).await?;
+                ledger::record_submitted(&mut *self.db().await?, job.id, &task.task_id, deadline)
+                    .await?;
                 let first = Utc::now() + chrono_dur(cfg.poll.first);
-                ledger::schedule(&mut conn, job.id, Some(first), Utc::now()).await?;
-                let eta = self.eta(&mut conn, &job, Utc::now()).await?;
+                ledger::schedule(&mut *self.db().await?, job.id, Some(first), Utc::now()).await?;
+                let eta = self.eta(&job, Utc::now()).await?;
                 self.inner
                     .deliver
                     .progress(
@@ -642,29 +648,34 @@ impl<D: Deliver> Pipeline<D> {
                 Ok(())
             }
             Err(e) if e.is_insufficient_credits() || e.is_unauthorized() => {
-                self.pause(&mut conn, &e).await?;
+                self.pause(&e).await?;
                 let failure = Failure {
                     kind: FailureKind::ServiceUnavailable,
                     code: format!("kie_{}", e.code.unwrap_or_default()),
                     message: e.message.clone(),
                 };
-                self.fail(&mut conn, &job, failure).await
+                self.fail(&job, failure).await
             }
             Err(e) if e.kind == ErrorKind::Rejected => {
-                ledger::record_event(&mut conn, Some(job.id), "kie_rejected", &e.to_string())
-                    .await?;
+                ledger::record_event(
+                    &mut *self.db().await?,
+                    Some(job.id),
+                    "kie_rejected",
+                    &e.to_string(),
+                )
+                .await?;
                 let failure = Failure {
                     kind: FailureKind::Rejected,
                     code: e.code.map(|c| c.to_string()).unwrap_or_default(),
                     message: e.message.clone(),
                 };
-                self.fail(&mut conn, &job, failure).await
+                self.fail(&job, failure).await
             }
             Err(e) if e.kind == ErrorKind::Unavailable => {
                 // Kie proved nothing was created (429/455 after retries, no connection).
                 tracing::info!(job = job.id.0, error = %e, "Kie unavailable; requeued");
                 ledger::requeue(
-                    &mut conn,
+                    &mut *self.db().await?,
                     job.id,
                     Utc::now() + chrono_dur(cfg.requeue_delay),
                 )
@@ -674,27 +685,28 @@ impl<D: Deliver> Pipeline<D> {
             Err(e) => {
                 // Ambiguous: a paid task may exist. Wait for a callback naming this job.
                 tracing::warn!(job = job.id.0, error = %e, "createTask outcome unknown");
-                ledger::record_event(&mut conn, Some(job.id), "ambiguous_submit", &e.to_string())
-                    .await?;
+                ledger::record_event(
+                    &mut *self.db().await?,
+                    Some(job.id),
+                    "ambiguous_submit",
+                    &e.to_string(),
+                )
+                .await?;
                 self.inner
                     .deliver
                     .alert(Alert::AmbiguousSubmit { job: job.id.0 })
                     .await;
                 let at = Utc::now() + chrono_dur(cfg.ambiguous_grace);
-                ledger::schedule(&mut conn, job.id, Some(at), Utc::now()).await?;
+                ledger::schedule(&mut *self.db().await?, job.id, Some(at), Utc::now()).await?;
                 Ok(())
             }
         }
     }
 
     /// Uploads the job's files (those not yet on Kie) and builds Kie's input with their URLs.
-    async fn upload_inputs(
-        &self,
-        conn: &mut AsyncPgConnection,
-        job: &Job,
-    ) -> Result<Map<String, Value>, KieError> {
+    async fn upload_inputs(&self, job: &Job) -> Result<Map<String, Value>, KieError> {
         let mut input = job.input.as_object().cloned().unwrap_or_default();
-        let files = ledger::uploads(conn, job.id)
+        let files = ledger::uploads(&mut *self.db().await.map_err(|e| db_as_kie(&e))?, job.id)
             .await
             .map_err(|e| db_as_kie(&e))?;
         let model = self.inner.catalog.get(&job.model_id);
@@ -709,7 +721,7 @@ impl<D: Deliver> Pipeline<D> {
                         .upload(bytes, &f.file_name, &f.mime, "user-uploads")
                         .await?;
                     ledger::upload_done(
-                        conn,
+                        &mut *self.db().await.map_err(|e| db_as_kie(&e))?,
                         job.id,
                         &f.param,
                         f.position,
@@ -739,14 +751,9 @@ impl<D: Deliver> Pipeline<D> {
 
     /// Releases a job's money (or free run) with `failure`, tells the user, and keeps watching
     /// its task for a late success where there is one.
-    async fn fail(
-        &self,
-        conn: &mut AsyncPgConnection,
-        job: &Job,
-        failure: Failure,
-    ) -> Result<(), PipelineError> {
+    async fn fail(&self, job: &Job, failure: Failure) -> Result<(), PipelineError> {
         let finished = ledger::finish_job(
-            conn,
+            &mut *self.db().await?,
             job.id,
             JobOutcome::Failed {
                 code: failure.code.clone(),
@@ -757,31 +764,26 @@ impl<D: Deliver> Pipeline<D> {
         if !finished.changed {
             // Someone else ended it first; whatever they decided stands. Look again at once, so
             // its report or delivery happens.
-            ledger::schedule(conn, job.id, Some(Utc::now()), Utc::now()).await?;
+            ledger::schedule(&mut *self.db().await?, job.id, Some(Utc::now()), Utc::now()).await?;
             return Ok(());
         }
-        self.report_failure(conn, job, failure).await
+        self.report_failure(job, failure).await
     }
 
-    async fn report_failure(
-        &self,
-        conn: &mut AsyncPgConnection,
-        job: &Job,
-        failure: Failure,
-    ) -> Result<(), PipelineError> {
+    async fn report_failure(&self, job: &Job, failure: Failure) -> Result<(), PipelineError> {
         match self.inner.deliver.failed(job, &failure).await {
             Ok(()) | Err(DeliveryError::Permanent(_)) => {
-                ledger::mark_failure_notified(conn, job.id).await?;
+                ledger::mark_failure_notified(&mut *self.db().await?, job.id).await?;
             }
             Err(DeliveryError::Retry(m)) => {
                 tracing::info!(job = job.id.0, "failure notice failed: {m}");
                 let at = Utc::now() + chrono_dur(self.inner.config.delivery_retry);
-                ledger::schedule(conn, job.id, Some(at), Utc::now()).await?;
+                ledger::schedule(&mut *self.db().await?, job.id, Some(at), Utc::now()).await?;
                 return Ok(());
             }
         }
         let next = self.late_watch_next(job);
-        ledger::schedule(conn, job.id, next, Utc::now()).await?;
+        ledger::schedule(&mut *self.db().await?, job.id, next, Utc::now()).await?;
         Ok(())
     }
 
@@ -796,14 +798,13 @@ impl<D: Deliver> Pipeline<D> {
 
     /// A due job: whatever its state needs next.
     async fn process(&self, job: Job) -> Result<(), PipelineError> {
-        let mut conn = self.conn().await?;
         let now = Utc::now();
         let cfg = &self.inner.config;
         match job.state {
             JobState::Submitting => match (job.create_sent_at, &job.kie_task_id) {
                 (None, _) => {
                     // The claimer died before sending anything: queue it again.
-                    ledger::requeue(&mut conn, job.id, now).await?;
+                    ledger::requeue(&mut *self.db().await?, job.id, now).await?;
                     self.wake();
                     Ok(())
                 }
@@ -813,45 +814,41 @@ impl<D: Deliver> Pipeline<D> {
                         code: "ambiguous_submit".into(),
                         message: "createTask may or may not have reached Kie; not charged".into(),
                     };
-                    self.fail(&mut conn, &job, failure).await
+                    self.fail(&job, failure).await
                 }
                 (Some(sent), _) => {
                     let at = sent + chrono_dur(cfg.ambiguous_grace);
-                    ledger::schedule(&mut conn, job.id, Some(at), now).await?;
+                    ledger::schedule(&mut *self.db().await?, job.id, Some(at), now).await?;
                     Ok(())
                 }
             },
-            JobState::Submitted | JobState::Running => self.check_task(&mut conn, job).await,
-            JobState::Succeeded => self.deliver(&mut conn, &job).await,
+            JobState::Submitted | JobState::Running => self.check_task(job).await,
+            JobState::Succeeded => self.deliver(&job).await,
             JobState::Failed | JobState::Cancelled | JobState::Expired => {
                 if job.failure_notified_at.is_none() {
                     let failure = failure_of(&job);
-                    return self.report_failure(&mut conn, &job, failure).await;
+                    return self.report_failure(&job, failure).await;
                 }
                 if job.late_success && job.delivered_at.is_none() {
-                    return self.deliver(&mut conn, &job).await;
+                    return self.deliver(&job).await;
                 }
                 if self.late_watch_next(&job).is_some() {
-                    return self.check_task(&mut conn, job).await;
+                    return self.check_task(job).await;
                 }
-                ledger::schedule(&mut conn, job.id, None, now).await?;
+                ledger::schedule(&mut *self.db().await?, job.id, None, now).await?;
                 Ok(())
             }
             JobState::Delivered | JobState::Held | JobState::Created => {
-                ledger::schedule(&mut conn, job.id, None, now).await?;
+                ledger::schedule(&mut *self.db().await?, job.id, None, now).await?;
                 Ok(())
             }
         }
     }
 
     /// Asks Kie (the authority) about a job's task and acts on the answer.
-    async fn check_task(
-        &self,
-        conn: &mut AsyncPgConnection,
-        job: Job,
-    ) -> Result<(), PipelineError> {
+    async fn check_task(&self, job: Job) -> Result<(), PipelineError> {
         let Some(task_id) = job.kie_task_id.clone() else {
-            ledger::schedule(conn, job.id, None, Utc::now()).await?;
+            ledger::schedule(&mut *self.db().await?, job.id, None, Utc::now()).await?;
             return Ok(());
         };
         self.checkpoint(CrashPoint::WhileRunning)?;
@@ -863,7 +860,7 @@ impl<D: Deliver> Pipeline<D> {
                 // Never a reason to refund: Kie may still finish (and charge us). Try again later;
                 // the deadline below still applies.
                 tracing::info!(job = job.id.0, error = %e, "status query failed");
-                return self.after_check(conn, &job, live, started).await;
+                return self.after_check(&job, live, started).await;
             }
         };
         match record.state {
@@ -875,19 +872,20 @@ impl<D: Deliver> Pipeline<D> {
                     .map(|m| ResultKind::from(m.output))
                     .unwrap_or(ResultKind::Image);
                 let Some(stored) = StoredResult::from_record(model_kind, &record) else {
-                    return self.after_check(conn, &job, live, started).await;
+                    return self.after_check(&job, live, started).await;
                 };
                 let value = serde_json::to_value(&stored)
                     .map_err(|e| PipelineError::Invalid(e.to_string()))?;
-                ledger::store_result(conn, job.id, &value, !live).await?;
-                ledger::record_check(conn, job.id, "success", false, true).await?;
+                ledger::store_result(&mut *self.db().await?, job.id, &value, !live).await?;
+                ledger::record_check(&mut *self.db().await?, job.id, "success", false, true)
+                    .await?;
                 if live {
                     self.checkpoint(CrashPoint::AfterSuccessBeforeCommit)?;
-                    ledger::finish_job(conn, job.id, JobOutcome::Succeeded).await?;
+                    ledger::finish_job(&mut *self.db().await?, job.id, JobOutcome::Succeeded)
+                        .await?;
                     self.checkpoint(CrashPoint::AfterCommitBeforeDelivery)?;
                 } else {
-                    ledger::record_event(
-                        conn,
+                    ledger::record_event(&mut *self.db().await?,
                         Some(job.id),
                         "late_success",
                         "Kie finished after the hold was released: Kie was paid, the user was not charged",
@@ -898,13 +896,15 @@ impl<D: Deliver> Pipeline<D> {
                         .alert(Alert::LateSuccess { job: job.id.0 })
                         .await;
                 }
-                let job = ledger::job(conn, job.id).await?.unwrap_or(job);
-                self.deliver(conn, &job).await
+                let job = ledger::job(&mut *self.db().await?, job.id)
+                    .await?
+                    .unwrap_or(job);
+                self.deliver(&job).await
             }
             TaskState::Fail => {
-                ledger::record_check(conn, job.id, "fail", false, true).await?;
+                ledger::record_check(&mut *self.db().await?, job.id, "fail", false, true).await?;
                 if !live {
-                    ledger::schedule(conn, job.id, None, Utc::now()).await?;
+                    ledger::schedule(&mut *self.db().await?, job.id, None, Utc::now()).await?;
                     return Ok(());
                 }
                 let code = record.fail_code.clone().unwrap_or_else(|| "fail".into());
@@ -922,7 +922,7 @@ impl<D: Deliver> Pipeline<D> {
                     kie_finished_at: Some(Utc::now()),
                     ..job
                 };
-                self.fail(conn, &job, failure).await
+                self.fail(&job, failure).await
             }
             ref other => {
                 let generating = matches!(other, TaskState::Generating);
@@ -933,19 +933,20 @@ impl<D: Deliver> Pipeline<D> {
                     TaskState::Other(s) => s.as_str(),
                     _ => "unknown",
                 };
-                ledger::record_check(conn, job.id, state, generating, false).await?;
+                ledger::record_check(&mut *self.db().await?, job.id, state, generating, false)
+                    .await?;
                 if live && generating {
                     let elapsed = job
                         .submitted_at
                         .map(|s| (Utc::now() - s).to_std().unwrap_or_default())
                         .unwrap_or_default();
-                    let eta = self.eta(conn, &job, Utc::now()).await?;
+                    let eta = self.eta(&job, Utc::now()).await?;
                     self.inner
                         .deliver
                         .progress(&job, Progress::Generating { elapsed, eta })
                         .await;
                 }
-                self.after_check(conn, &job, live, started).await
+                self.after_check(&job, live, started).await
             }
         }
     }
@@ -954,7 +955,6 @@ impl<D: Deliver> Pipeline<D> {
     /// poll.
     async fn after_check(
         &self,
-        conn: &mut AsyncPgConnection,
         job: &Job,
         live: bool,
         started: DateTime<Utc>,
@@ -963,7 +963,7 @@ impl<D: Deliver> Pipeline<D> {
         let now = Utc::now();
         if !live {
             let next = self.late_watch_next(job);
-            ledger::schedule(conn, job.id, next, started).await?;
+            ledger::schedule(&mut *self.db().await?, job.id, next, started).await?;
             return Ok(());
         }
         if let Some(deadline) = job.deadline_at
@@ -974,7 +974,7 @@ impl<D: Deliver> Pipeline<D> {
                 code: "deadline".into(),
                 message: "Kie did not finish in time".into(),
             };
-            return self.fail(conn, job, failure).await;
+            return self.fail(job, failure).await;
         }
         let age = job
             .submitted_at
@@ -984,24 +984,24 @@ impl<D: Deliver> Pipeline<D> {
         if let Some(deadline) = job.deadline_at {
             next = next.min(deadline);
         }
-        ledger::schedule(conn, job.id, Some(next), started).await?;
+        ledger::schedule(&mut *self.db().await?, job.id, Some(next), started).await?;
         Ok(())
     }
 
     /// Downloads the result and hands it to the UI; records the delivery, or schedules a retry.
-    async fn deliver(&self, conn: &mut AsyncPgConnection, job: &Job) -> Result<(), PipelineError> {
+    async fn deliver(&self, job: &Job) -> Result<(), PipelineError> {
         let stored: Option<StoredResult> = job
             .result
             .clone()
             .and_then(|v| serde_json::from_value(v).ok());
         let Some(stored) = stored else {
             tracing::error!(job = job.id.0, "succeeded without a stored result");
-            ledger::schedule(conn, job.id, None, Utc::now()).await?;
+            ledger::schedule(&mut *self.db().await?, job.id, None, Utc::now()).await?;
             return Ok(());
         };
         let files = match self.download(&stored).await {
             Ok(files) => files,
-            Err(e) => return self.delivery_retry(conn, job, &e.to_string()).await,
+            Err(e) => return self.delivery_retry(job, &e.to_string()).await,
         };
         match self
             .inner
@@ -1010,36 +1010,33 @@ impl<D: Deliver> Pipeline<D> {
             .await
         {
             Ok(()) => {
-                ledger::mark_delivered(conn, job.id).await?;
-                ledger::schedule(conn, job.id, None, Utc::now()).await?;
+                ledger::mark_delivered(&mut *self.db().await?, job.id).await?;
+                ledger::schedule(&mut *self.db().await?, job.id, None, Utc::now()).await?;
                 Ok(())
             }
-            Err(DeliveryError::Retry(m)) => self.delivery_retry(conn, job, &m).await,
+            Err(DeliveryError::Retry(m)) => self.delivery_retry(job, &m).await,
             Err(DeliveryError::Permanent(m)) => {
-                ledger::delivery_failed(conn, job.id).await?;
-                ledger::record_event(conn, Some(job.id), "delivery_failed", &m).await?;
-                ledger::schedule(conn, job.id, None, Utc::now()).await?;
+                ledger::delivery_failed(&mut *self.db().await?, job.id).await?;
+                ledger::record_event(&mut *self.db().await?, Some(job.id), "delivery_failed", &m)
+                    .await?;
+                ledger::schedule(&mut *self.db().await?, job.id, None, Utc::now()).await?;
                 Ok(())
             }
         }
     }
 
-    async fn delivery_retry(
-        &self,
-        conn: &mut AsyncPgConnection,
-        job: &Job,
-        why: &str,
-    ) -> Result<(), PipelineError> {
+    async fn delivery_retry(&self, job: &Job, why: &str) -> Result<(), PipelineError> {
         let cfg = &self.inner.config;
-        let attempts = ledger::delivery_failed(conn, job.id).await?;
+        let attempts = ledger::delivery_failed(&mut *self.db().await?, job.id).await?;
         if attempts >= cfg.delivery_attempts {
-            ledger::record_event(conn, Some(job.id), "delivery_failed", why).await?;
-            ledger::schedule(conn, job.id, None, Utc::now()).await?;
+            ledger::record_event(&mut *self.db().await?, Some(job.id), "delivery_failed", why)
+                .await?;
+            ledger::schedule(&mut *self.db().await?, job.id, None, Utc::now()).await?;
             return Ok(());
         }
         let backoff = cfg.delivery_retry * 2u32.saturating_pow(attempts.max(0) as u32 - 1);
         ledger::schedule(
-            conn,
+            &mut *self.db().await?,
             job.id,
             Some(Utc::now() + chrono_dur(backoff)),
             Utc::now(),
@@ -1084,8 +1081,7 @@ impl<D: Deliver> Pipeline<D> {
         job_id: JobId,
         task_id: &str,
     ) -> Result<bool, PipelineError> {
-        let mut conn = self.conn().await?;
-        let Some(job) = ledger::job(&mut conn, job_id).await? else {
+        let Some(job) = ledger::job(&mut *self.db().await?, job_id).await? else {
             return Ok(false);
         };
         match &job.kie_task_id {
@@ -1114,9 +1110,10 @@ impl<D: Deliver> Pipeline<D> {
                     .map(|m| m.output)
                     .unwrap_or(catalog::OutputKind::Image);
                 let deadline = Utc::now() + chrono_dur(cfg.deadlines.for_output(model_kind));
-                let adopted = ledger::record_submitted(&mut conn, job.id, task_id, deadline)
-                    .await?
-                    || ledger::adopt_late_task(&mut conn, job.id, task_id).await?;
+                let adopted =
+                    ledger::record_submitted(&mut *self.db().await?, job.id, task_id, deadline)
+                        .await?
+                        || ledger::adopt_late_task(&mut *self.db().await?, job.id, task_id).await?;
                 if !adopted {
                     return Ok(false);
                 }
@@ -1126,14 +1123,14 @@ impl<D: Deliver> Pipeline<D> {
                 );
             }
         }
-        ledger::poke(&mut conn, job.id).await?;
+        ledger::poke(&mut *self.db().await?, job.id).await?;
         self.wake();
         Ok(true)
     }
 
     /// Records a refused callback for admins.
     pub(crate) async fn callback_refused(&self, job: Option<JobId>, why: &str) {
-        if let Ok(mut conn) = self.conn().await {
+        if let Ok(mut conn) = self.db().await {
             let _ = ledger::record_event(&mut conn, job, "callback_refused", why).await;
         }
     }
@@ -1163,7 +1160,7 @@ fn chrono_dur(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
 
-fn db_as_kie(e: &LedgerError) -> KieError {
+fn db_as_kie(e: &dyn std::fmt::Display) -> KieError {
     // A database error during uploads: treat like "Kie unavailable" (retry later, nothing sent).
     KieError {
         kind: ErrorKind::Unavailable,

@@ -65,7 +65,7 @@ pub struct ClientStats {
     pub creates: AtomicU64,
     /// recordInfo requests sent (each attempt).
     pub status_queries: AtomicU64,
-    /// Other calls sent (credit, download link, uploads).
+    /// Other calls sent (credit, download link, uploads, result downloads).
     pub other_calls: AtomicU64,
     /// Answers that said 429 despite our limiter.
     pub rate_limited: AtomicU64,
@@ -353,6 +353,7 @@ impl KieClient {
     /// link instead. Retried on network errors and 5xx.
     pub async fn download(&self, url: &Url, max_bytes: u64) -> Result<Download, KieError> {
         let attempt = || async {
+            ClientStats::bump(&self.inner.stats.other_calls);
             let resp = self
                 .inner
                 .http

@@ -259,7 +259,9 @@ pub async fn advance_job(
                     // A task id implies createTask was sent (a CHECK constraint insists).
                     jobs::create_sent_at.eq(diesel::dsl::sql::<
                         diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
-                    >("coalesce(create_sent_at, now())")),
+                    >(
+                        "coalesce(create_sent_at, now())"
+                    )),
                     jobs::submitted_at.eq(now),
                     jobs::updated_at.eq(now),
                 ))
