@@ -226,7 +226,7 @@ pub fn pricing_audit(c: &Catalog, s: &Settings) -> PricingAudit {
     }
 }
 
-fn pretty(v: &impl Serialize) -> String {
+pub(crate) fn pretty(v: &impl Serialize) -> String {
     let mut s = serde_json::to_string_pretty(v).expect("serialisable");
     s.push('\n');
     s
@@ -396,10 +396,33 @@ pub fn audit_model_coverage() -> Result<()> {
     let (artifacts, covered, total) = coverage_audit(&c);
     write(&artifacts)?;
     println!("fully covered: {covered} of {total}");
+    let smoke = crate::smoke::smoke_audit(&c)?;
+    // Checked before writing: a summary that does not add up must not be committed.
+    if !smoke.problems.is_empty() {
+        for p in &smoke.problems {
+            eprintln!("PROBLEM: smoke: {p}");
+        }
+        bail!(
+            "{} smoke-run problem(s); nothing written",
+            smoke.problems.len()
+        );
+    }
+    write(&smoke.artifacts)?;
+    println!("{}", smoke.summary);
+    let failures = smoke.enabled_failures();
+    for f in &failures {
+        eprintln!("FAILED: {f}");
+    }
     if covered != total {
         bail!(
             "{} model(s) not fully covered (see artifacts/model_coverage.md)",
             total - covered
+        );
+    }
+    if !failures.is_empty() {
+        bail!(
+            "{} enabled model(s) fail the smoke run (see artifacts/model_smoke_matrix.csv)",
+            failures.len()
         );
     }
     Ok(())

@@ -28,6 +28,17 @@ pub enum Which {
         #[arg(long, value_delimiter = ',', default_value = "1,8,32")]
         clients: Vec<usize>,
     },
+    /// N concurrent generations through the pipeline, the real Kie client and the simulator
+    /// with Kie's limits, on a clock scaled for both; against the least time the create limit
+    /// allows.
+    Pipeline {
+        /// Concurrent generations.
+        #[arg(long, default_value_t = 1000)]
+        jobs: usize,
+        /// Clock speed-up shared by the simulator and the client.
+        #[arg(long, default_value_t = 10)]
+        scale: u32,
+    },
 }
 
 pub fn run(which: Which) -> Result<()> {
@@ -49,6 +60,7 @@ pub fn run(which: Which) -> Result<()> {
     match which {
         Which::Registry { runs } => registry(runs),
         Which::Ledger { seconds, clients } => crate::bench_ledger::run(seconds, &clients),
+        Which::Pipeline { jobs, scale } => crate::bench_pipeline::run(jobs, scale),
     }
 }
 

@@ -9,9 +9,11 @@
 mod artifacts;
 mod bench;
 mod bench_ledger;
+mod bench_pipeline;
 mod ledger_db;
 mod postgres;
 mod project;
+mod smoke;
 mod test_cmd;
 mod verify;
 
@@ -37,7 +39,9 @@ enum Command {
     /// Write artifacts/pricing_table.{json,md} and artifacts/free_models.json; print the summary
     /// and check its arithmetic.
     AuditPricing,
-    /// Write artifacts/model_coverage.{json,md}: per model, what is typed, priced and described.
+    /// Write artifacts/model_coverage.{json,md}: per model, what is typed, priced and described;
+    /// and the smoke run, artifacts/model_smoke_{results.json,matrix.csv}: every model's default
+    /// input through the real client to the Kie simulator. Fails if an enabled model fails it.
     AuditModelCoverage,
     /// Regenerate crates/ledger/src/schema.rs from the migrations (on a scratch database).
     Schema,

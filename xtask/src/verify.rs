@@ -1,4 +1,5 @@
-//! `cargo xtask verify`: every check the registry and artifacts must pass, all reported at once.
+//! `cargo xtask verify`: every check the registry and artifacts must pass, all reported at once
+//! (including the model smoke run against the Kie simulator).
 
 use anyhow::{Result, bail};
 
@@ -39,6 +40,19 @@ pub fn run() -> Result<()> {
             ));
         }
         let mut expected: Vec<Artifact> = coverage;
+        match crate::smoke::smoke_audit(c) {
+            Ok(smoke) => {
+                problems.extend(smoke.problems.iter().map(|p| format!("smoke: {p}")));
+                problems.extend(
+                    smoke
+                        .enabled_failures()
+                        .into_iter()
+                        .map(|f| format!("smoke: enabled model rejected or wrong result: {f}")),
+                );
+                expected.extend(smoke.artifacts);
+            }
+            Err(e) => problems.push(format!("smoke: the run did not complete: {e:#}")),
+        }
         if let Some(s) = &settings {
             let audit = pricing_audit(c, s);
             problems.extend(audit.problems.iter().map(|p| format!("pricing: {p}")));

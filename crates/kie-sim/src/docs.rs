@@ -112,7 +112,9 @@ impl InputDoc {
         self.required && self.default.is_none()
     }
 
-    fn check(&self, value: &Value, problems: &mut Vec<String>) {
+    /// `needed`: whether this request must carry the field ([`InputDoc::must_be_given`], unless
+    /// a [`CONDITIONAL`] requirement does not apply to it).
+    fn check(&self, value: &Value, needed: bool, problems: &mut Vec<String>) {
         let field = format!("input.{}", self.name);
         if let Some(problem) = type_problem(self.ty, value) {
             problems.push(format!("{field}{problem}"));
@@ -125,7 +127,7 @@ impl InputDoc {
             Value::Array(a) => a.is_empty(),
             _ => false,
         };
-        if empty && self.must_be_given() {
+        if empty && needed {
             problems.push(format!("{field}: must not be empty"));
         }
         if let (Some(allowed), None) = (&self.enum_values, &self.enum_note) {
@@ -201,9 +203,10 @@ impl ModelDoc {
     pub fn validate(&self, input: &Map<String, Value>) -> Vec<String> {
         let mut problems = Vec::new();
         for doc in &self.inputs {
+            let needed = doc.must_be_given() && self.applies(&doc.name, input);
             match input.get(&doc.name).filter(|v| !v.is_null()) {
-                Some(value) => doc.check(value, &mut problems),
-                None if doc.must_be_given() => {
+                Some(value) => doc.check(value, needed, &mut problems),
+                None if needed => {
                     problems.push(format!("input.{}: required field is missing", doc.name));
                 }
                 None => {}
@@ -217,11 +220,87 @@ impl ModelDoc {
         problems
     }
 
+    /// Whether a required field applies to this request: true unless [`CONDITIONAL`] ties it to
+    /// a mode the request is not in.
+    fn applies(&self, field: &str, input: &Map<String, Value>) -> bool {
+        CONDITIONAL
+            .iter()
+            .find(|c| c.model == self.model_id && c.field == field)
+            .is_none_or(|c| c.when.holds(input))
+    }
+
     /// Whether the model transcribes audio to text (its result is a `resultObject`, not files).
     pub fn is_speech_to_text(&self) -> bool {
         self.model_id.contains("speech-to-text")
     }
 }
+
+/// A field the docs data marks `required` (with no default) whose own documentation makes it
+/// required only in one mode of the model.
+struct Conditional {
+    model: &'static str,
+    field: &'static str,
+    when: When,
+}
+
+/// When a [`Conditional`] field is required.
+enum When {
+    /// Another field is given with this boolean value.
+    FieldIs(&'static str, bool),
+    /// The prompt (or a shot's prompt in `multi_prompt`) names an element as `@name`.
+    PromptNamesElement,
+}
+
+impl When {
+    fn holds(&self, input: &Map<String, Value>) -> bool {
+        match self {
+            When::FieldIs(field, value) => input.get(*field) == Some(&Value::Bool(*value)),
+            When::PromptNamesElement => {
+                let shots = input.get("multi_prompt").and_then(Value::as_array);
+                std::iter::once(input.get("prompt"))
+                    .chain(shots.into_iter().flatten().map(|s| s.get("prompt")))
+                    .filter_map(|p| p?.as_str())
+                    .any(names_element)
+            }
+        }
+    }
+}
+
+/// `@` followed by a name character, as Kie's `@element_name` references are written.
+fn names_element(prompt: &str) -> bool {
+    prompt.split('@').skip(1).any(|rest| {
+        rest.chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })
+}
+
+/// The only exceptions to "a required field with no default must be given, non-empty".
+///
+/// The data file (`shared/kie-api-inputs.json`) marks kling-3.0/video's `multi_prompt` and
+/// `kling_elements` required with no default, and contradicts itself: `multi_prompt` is described
+/// as "Per-shot prompts/durations when multi_shots=true", and Kie's page for the model
+/// (docs.kie.ai/market/kling/kling-3.0; `shared/kie-api.md` §8 marks neither required) describes
+/// single-shot mode (`multi_shots: false`, the `prompt` field) without shots, and
+/// `kling_elements` as the definitions of the elements a prompt names with `@element_name`. Read
+/// literally, the data would refuse every ordinary single-shot request, which Kie accepts.
+///
+/// So each listed field is required exactly when its mode is on, and then as strictly as any
+/// other required field (present and non-empty). Types, `max_items` and unknown-field checks
+/// still apply in every mode, and every other `required` in the data is enforced as written.
+/// Add to this list only with the same kind of evidence from Kie's own documentation.
+const CONDITIONAL: &[Conditional] = &[
+    Conditional {
+        model: "kling-3.0/video",
+        field: "multi_prompt",
+        when: When::FieldIs("multi_shots", true),
+    },
+    Conditional {
+        model: "kling-3.0/video",
+        field: "kling_elements",
+        when: When::PromptNamesElement,
+    },
+];
 
 /// Kie's documented models, looked up by id.
 #[derive(Debug, Clone)]
@@ -437,5 +516,45 @@ mod tests {
         assert_eq!(bad, vec!["input.seed: expected integer, got number 5.5"]);
         // flux-2: aspect_ratio and resolution are required but have defaults, so may be omitted.
         assert!(problems("flux-2/pro-text-to-image", json!({"prompt": "abc"})).is_empty());
+    }
+
+    #[test]
+    fn kling_3_shots_and_elements_are_required_only_in_their_mode() {
+        let model = "kling-3.0/video";
+        // Single shot, no elements named: neither is needed; empty lists are as good as absent.
+        assert!(problems(model, json!({"prompt": "a fox", "multi_shots": false})).is_empty());
+        assert!(
+            problems(
+                model,
+                json!({"prompt": "a fox", "multi_shots": false, "multi_prompt": [], "kling_elements": []})
+            )
+            .is_empty()
+        );
+        // Multi-shot mode needs its shots, strictly.
+        assert_eq!(
+            problems(model, json!({"prompt": "a fox", "multi_shots": true})),
+            vec!["input.multi_prompt: required field is missing"]
+        );
+        assert_eq!(
+            problems(
+                model,
+                json!({"prompt": "a fox", "multi_shots": true, "multi_prompt": []})
+            ),
+            vec!["input.multi_prompt: must not be empty"]
+        );
+        // A prompt naming an element needs its definition; an e-mail-like "a @ b" does not.
+        assert_eq!(
+            problems(
+                model,
+                json!({"prompt": "@hero walks in", "kling_elements": []})
+            ),
+            vec!["input.kling_elements: must not be empty"]
+        );
+        assert!(problems(model, json!({"prompt": "meet a @ b"})).is_empty());
+        // Types are still checked in every mode.
+        assert_eq!(
+            problems(model, json!({"prompt": "a fox", "multi_prompt": "x"})),
+            vec![r#"input.multi_prompt: expected array<object>, got string "x""#]
+        );
     }
 }

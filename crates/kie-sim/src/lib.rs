@@ -23,7 +23,9 @@
 //!   (`401`), the body (`400` if not a JSON object), then everything else as one `422` whose
 //!   `msg` lists every problem joined by `"; "`, each naming the field and the rule: unknown
 //!   top-level fields, an unknown model, and `input` against the model's documented inputs
-//!   (required fields — a required field with a documented default may be omitted; types, where
+//!   (required fields — a required field with a documented default may be omitted, and the few
+//!   whose docs tie them to a mode (kling-3.0's `multi_prompt`, `kling_elements`) are required
+//!   only in that mode, see `docs.rs` `CONDITIONAL`; types, where
 //!   `"5"` and `5` differ; enums compared as JSON values; min/max; `max_length` in characters;
 //!   `max_items`; unknown fields), e.g. `input.duration: "7" is not one of ["5","10"]`. A JSON
 //!   `null` counts as absent, an empty string or list in a field that must be given is rejected,
