@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use diesel::sql_types::{BigInt, Text};
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use ledger::{
     Adjustment, HoldOutcome, HoldState, JobId, Language, NewJob, TelegramProfile, UserId,
 };
@@ -32,23 +32,9 @@ pub fn run(seconds: u64, clients: &[usize]) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let result = rt.block_on(async {
-        let mut admin = AsyncPgConnection::establish(&pg.url)
-            .await
-            .map_err(|e| anyhow!("connecting to {}: {e}", pg.origin))?;
-        for db in [&ours, &theirs] {
-            admin
-                .batch_execute(&format!("CREATE DATABASE \"{db}\""))
-                .await?;
-        }
-        let outcome = measure(&pg, &pgbench, &ours, &theirs, seconds, clients).await;
-        for db in [&ours, &theirs] {
-            admin
-                .batch_execute(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))
-                .await?;
-        }
-        outcome
-    });
+    let result = rt.block_on(pg.with_scratch_databases(&[&ours, &theirs], async || {
+        measure(&pg, &pgbench, &ours, &theirs, seconds, clients).await
+    }));
     drop(pg);
     result
 }

@@ -14,7 +14,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result, anyhow, bail};
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use generation::{
     Alert, Deliver, DeliveryError, Failure, Order, Pipeline, PipelineConfig, Progress, ResultFile,
     Submission,
@@ -63,20 +62,9 @@ pub fn run(jobs: usize, scale: u32) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let result = rt.block_on(async {
-        let mut admin = AsyncPgConnection::establish(&pg.url)
-            .await
-            .map_err(|e| anyhow!("connecting to {}: {e}", pg.origin))?;
-        admin
-            .batch_execute(&format!("CREATE DATABASE \"{db}\""))
-            .await?;
-        let url = test_db::with_database(&pg.url, &db);
-        let outcome = measure(&url, jobs, scale).await;
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))
-            .await?;
-        outcome
-    });
+    let url = test_db::with_database(&pg.url, &db);
+    let result =
+        rt.block_on(pg.with_scratch_databases(&[&db], async || measure(&url, jobs, scale).await));
     drop(pg);
     result
 }

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 
 const LOCAL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -28,6 +29,30 @@ struct Throwaway {
 }
 
 impl Postgres {
+    /// Runs `work` with the scratch databases `names` created on this server, and drops them
+    /// afterwards whatever `work` returned (benchmarks measure on databases of their own).
+    pub async fn with_scratch_databases<T>(
+        &self,
+        names: &[&str],
+        work: impl AsyncFnOnce() -> Result<T>,
+    ) -> Result<T> {
+        let mut admin = AsyncPgConnection::establish(&self.url)
+            .await
+            .map_err(|e| anyhow!("connecting to {}: {e}", self.origin))?;
+        for db in names {
+            admin
+                .batch_execute(&format!("CREATE DATABASE \"{db}\""))
+                .await?;
+        }
+        let outcome = work().await;
+        for db in names {
+            admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))
+                .await?;
+        }
+        outcome
+    }
+
     /// Finds a server as the module docs say; `force_throwaway` skips the first two choices.
     pub fn find(force_throwaway: bool) -> Result<Postgres> {
         if !force_throwaway {
