@@ -39,6 +39,7 @@ mod pipeline;
 pub mod schema;
 mod settings;
 mod types;
+mod ui;
 mod updates;
 mod users;
 
@@ -71,6 +72,10 @@ pub use settings::{
 pub use types::{
     EntryId, EntryKind, HoldId, HoldState, JobId, JobState, Language, PaymentId, Role,
     UnknownValue, UserId,
+};
+pub use ui::{
+    Payment, dialogue, popular_models, recent_payments, record_delivered_files, remove_dialogue,
+    set_dialogue,
 };
 pub use updates::{first_time_seen, prune};
 pub use users::{

@@ -23,6 +23,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    dialogues (chat_id) {
+        chat_id -> Int8,
+        state -> Jsonb,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     free_usage (user_id, model_id, window_kind, window_start) {
         user_id -> Int8,
         model_id -> Text,
@@ -207,6 +215,7 @@ diesel::joinable!(pipeline_events -> jobs (job_id));
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     audit_log,
+    dialogues,
     free_usage,
     holds,
     job_uploads,

@@ -1,0 +1,209 @@
+//! The handler tree: one [`schema`] from which every update finds its screen.
+//!
+//! Order matters and is the point of this file: duplicates are dropped first, pre-checkout
+//! queries are answered before anything slow, then the user is loaded (banned users stop
+//! there), then payments, commands, typed input and buttons go to the screens.
+//! This module must never render a screen itself: it only routes.
+
+use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
+use teloxide::prelude::*;
+use teloxide::types::{BotCommand, CallbackQuery, Update, User as TgUser};
+
+use crate::callback::Action;
+use crate::i18n::{I18n, Lang, language_for};
+use crate::screens;
+use crate::{Ui, UiBot};
+
+/// What every handler returns.
+pub type HandlerResult = anyhow::Result<()>;
+
+/// Who is talking to the bot, loaded once per update.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    /// The user's record (created on first contact).
+    pub user: ledger::User,
+    /// Their interface language.
+    pub lang: Lang,
+    /// The private chat with them.
+    pub chat: ChatId,
+}
+
+/// The commands the bot understands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Welcome and the main menu.
+    Start,
+    /// The main menu.
+    Menu,
+    /// Balance and receipts.
+    Balance,
+    /// Top up with Stars.
+    TopUp,
+    /// Past generations.
+    History,
+    /// Change the language.
+    Language,
+    /// How it works.
+    Help,
+    /// Payment problems.
+    PaySupport,
+    /// Terms of service.
+    Terms,
+    /// Leave what is in progress.
+    Cancel,
+    /// Search models.
+    Search,
+}
+
+impl Command {
+    /// Every command, in menu order, with its name.
+    pub const ALL: [(Command, &'static str); 11] = [
+        (Command::Start, "start"),
+        (Command::Menu, "menu"),
+        (Command::Balance, "balance"),
+        (Command::TopUp, "topup"),
+        (Command::History, "history"),
+        (Command::Search, "search"),
+        (Command::Language, "language"),
+        (Command::Help, "help"),
+        (Command::PaySupport, "paysupport"),
+        (Command::Terms, "terms"),
+        (Command::Cancel, "cancel"),
+    ];
+
+    /// Parses "/name", "/name@bot" and "/name args" (arguments are ignored).
+    pub fn parse(text: &str) -> Option<Command> {
+        let first = text.strip_prefix('/')?.split_whitespace().next()?;
+        let name = first.split('@').next()?.to_ascii_lowercase();
+        Command::ALL
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(c, _)| *c)
+    }
+}
+
+/// The command list for `setMyCommands` in `lang`.
+pub fn commands_for(i18n: &I18n, lang: Lang) -> Vec<BotCommand> {
+    Command::ALL
+        .iter()
+        .map(|(_, name)| BotCommand::new(*name, i18n.t(lang, &format!("cmd-{name}"))))
+        .collect()
+}
+
+/// The handler tree. Dependencies: [`Ui`] and [`UiBot`].
+pub fn schema() -> UpdateHandler<anyhow::Error> {
+    dptree::entry()
+        .filter_async(first_time)
+        .branch(Update::filter_pre_checkout_query().endpoint(screens::balance::pre_checkout))
+        .branch(
+            Update::filter_message()
+                .filter_map_async(message_ctx)
+                .branch(dptree::filter(|ctx: Ctx| ctx.user.banned).endpoint(banned_message))
+                .branch(
+                    dptree::filter_map(|m: Message| m.successful_payment().cloned())
+                        .endpoint(screens::balance::successful_payment),
+                )
+                .branch(
+                    dptree::filter_map(|m: Message| m.text().and_then(Command::parse))
+                        .endpoint(screens::command),
+                )
+                .endpoint(screens::input),
+        )
+        .branch(
+            Update::filter_callback_query()
+                .filter_map_async(callback_ctx)
+                .branch(dptree::filter(|ctx: Ctx| ctx.user.banned).endpoint(banned_callback))
+                .endpoint(button),
+        )
+}
+
+/// Drops an update whose id was handled before (Telegram redelivers after a timeout or a
+/// restart). A database failure lets the update through: handling twice is guarded by the
+/// idempotency keys below; losing it is not recoverable.
+async fn first_time(update: Update, ui: Ui) -> bool {
+    let id = i64::from(update.id.0);
+    match ui.db().await {
+        Ok(mut conn) => ledger::first_time_seen(&mut conn, id)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "recording the update failed");
+                true
+            }),
+        Err(e) => {
+            tracing::error!(error = %e, "no database connection for the update");
+            true
+        }
+    }
+}
+
+async fn load_ctx(ui: &Ui, from: &TgUser, chat: ChatId) -> Option<Ctx> {
+    let profile = ledger::TelegramProfile {
+        id: ledger::UserId(from.id.0 as i64),
+        username: from.username.clone(),
+        first_name: from.first_name.clone(),
+        last_name: from.last_name.clone(),
+    };
+    let lang = language_for(from.language_code.as_deref());
+    let mut conn = match ui.db().await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "no database connection");
+            return None;
+        }
+    };
+    match ledger::upsert_user(&mut conn, &profile, lang).await {
+        Ok(user) => Some(Ctx {
+            lang: user.language,
+            user,
+            chat,
+        }),
+        Err(e) => {
+            tracing::error!(error = %e, "loading the user failed");
+            None
+        }
+    }
+}
+
+async fn message_ctx(msg: Message, ui: Ui) -> Option<Ctx> {
+    // Only private chats: the bot's screens and money are personal.
+    if !msg.chat.is_private() {
+        return None;
+    }
+    let from = msg.from.as_ref()?;
+    if from.is_bot {
+        return None;
+    }
+    load_ctx(&ui, from, msg.chat.id).await
+}
+
+async fn callback_ctx(q: CallbackQuery, ui: Ui) -> Option<Ctx> {
+    let chat = q.message.as_ref().map(|m| m.chat().id)?;
+    load_ctx(&ui, &q.from, chat).await
+}
+
+async fn banned_message(bot: UiBot, ui: Ui, ctx: Ctx) -> HandlerResult {
+    bot.send_message(ctx.chat, ui.i18n.t(ctx.lang, "banned"))
+        .await?;
+    Ok(())
+}
+
+async fn banned_callback(bot: UiBot, ui: Ui, ctx: Ctx, q: CallbackQuery) -> HandlerResult {
+    bot.answer_callback_query(q.id)
+        .text(ui.i18n.t(ctx.lang, "banned"))
+        .show_alert(true)
+        .await?;
+    Ok(())
+}
+
+/// A button press: answered at once, then routed. Data that is not ours, or a button for a
+/// message we did not send, gets "out of date" and changes nothing.
+async fn button(bot: UiBot, ui: Ui, ctx: Ctx, q: CallbackQuery) -> HandlerResult {
+    let action = q.data.as_deref().and_then(Action::decode);
+    let message = q.message.as_ref().map(|m| m.id());
+    match (action, message) {
+        (Some(action), Some(message)) => {
+            screens::button(bot, ui, ctx, q.id.clone(), message, action).await
+        }
+        _ => screens::stale(&bot, &ui, &ctx, q.id.clone()).await,
+    }
+}

@@ -1,0 +1,346 @@
+//! Browsing: a category's models (cheapest first, paged), the free models, the popular ones,
+//! search, and a model's card with its exact price.
+
+use catalog::{Category, Model};
+use pricing::{FreeStatus, Settings};
+use teloxide::types::MessageId;
+
+use crate::callback::Action;
+use crate::i18n::{Args, Lang, code, fmt_money};
+use crate::keyboard::{Screen, button};
+use crate::schema::{Ctx, HandlerResult};
+use crate::screens::menu::category_label;
+use crate::send;
+use crate::state::{Mode, State};
+use crate::{Ui, UiBot};
+
+/// "from 19 ₽" / "19 ₽" / "🆓" for a list button.
+pub fn price_label(ui: &Ui, lang: Lang, model: &Model, settings: &Settings, free: bool) -> String {
+    if free {
+        return ui.i18n.t(lang, "price-free-short");
+    }
+    let range = model.price_range(&settings.pricing);
+    if range.min == range.max {
+        fmt_money(lang, range.min)
+    } else {
+        ui.i18n.tf(
+            lang,
+            "price-from",
+            &Args::new().money("price", lang, range.min),
+        )
+    }
+}
+
+/// A page of models as buttons, with a pager whose buttons are made by `page_action`.
+#[allow(clippy::too_many_arguments)] // each is one part of the page; a struct would only rename them
+fn model_list(
+    ui: &Ui,
+    lang: Lang,
+    title: String,
+    models: &[&Model],
+    page: u16,
+    settings: &Settings,
+    page_action: impl Fn(u16) -> Action,
+    back: Action,
+) -> Screen {
+    let free = ui.free_models(settings);
+    let size = ui.config.page_size.max(1);
+    let pages = models.len().div_ceil(size).max(1);
+    let page = usize::from(page).min(pages - 1);
+    let mut screen = Screen::new(if models.is_empty() {
+        format!("{title}\n\n{}", ui.i18n.t(lang, "list-empty"))
+    } else {
+        title
+    });
+    for m in models.iter().skip(page * size).take(size) {
+        let label = format!(
+            "{} · {}",
+            m.title.get(code(lang)),
+            price_label(ui, lang, m, settings, free.contains(&m.id))
+        );
+        screen = screen.row(vec![button(
+            label,
+            Action::Card {
+                model: m.id.clone(),
+            },
+        )]);
+    }
+    if pages > 1 {
+        let mut pager = Vec::new();
+        if page > 0 {
+            pager.push(button("◀️", page_action(page as u16 - 1)));
+        }
+        pager.push(button(format!("{}/{}", page + 1, pages), Action::Noop));
+        if page + 1 < pages {
+            pager.push(button("▶️", page_action(page as u16 + 1)));
+        }
+        screen = screen.row(pager);
+    }
+    screen.row(vec![button(ui.i18n.t(lang, "back"), back)])
+}
+
+/// A category page.
+pub async fn show_category(
+    bot: &UiBot,
+    ui: &Ui,
+    ctx: &Ctx,
+    at: Option<MessageId>,
+    category: Category,
+    page: u16,
+) -> HandlerResult {
+    let settings = ui.settings().await?;
+    let models: Vec<&Model> = ui
+        .catalog
+        .in_category(category)
+        .into_iter()
+        .filter(|m| m.enabled)
+        .collect();
+    let title = ui.i18n.tf(
+        ctx.lang,
+        "category-title",
+        &Args::new()
+            .raw("category", category_label(ui, ctx.lang, category))
+            .num("count", models.len() as i64),
+    );
+    let screen = model_list(
+        ui,
+        ctx.lang,
+        title,
+        &models,
+        page,
+        &settings,
+        |page| Action::Category { category, page },
+        Action::Menu,
+    );
+    send::show(bot, ctx.chat, at, &screen).await?;
+    Ok(())
+}
+
+/// The free models.
+pub async fn show_free(
+    bot: &UiBot,
+    ui: &Ui,
+    ctx: &Ctx,
+    at: Option<MessageId>,
+    page: u16,
+) -> HandlerResult {
+    let settings = ui.settings().await?;
+    let ids = ui.free_models(&settings);
+    let models: Vec<&Model> = ids.iter().filter_map(|id| ui.catalog.get(id)).collect();
+    let title = ui.i18n.tf(
+        ctx.lang,
+        "free-title",
+        &Args::new()
+            .num("per_day", i64::from(settings.free.per_day))
+            .num("per_hour", i64::from(settings.free.per_hour)),
+    );
+    let screen = model_list(
+        ui,
+        ctx.lang,
+        title,
+        &models,
+        page,
+        &settings,
+        |page| Action::Free { page },
+        Action::Menu,
+    );
+    send::show(bot, ctx.chat, at, &screen).await?;
+    Ok(())
+}
+
+/// The most used models.
+pub async fn show_popular(
+    bot: &UiBot,
+    ui: &Ui,
+    ctx: &Ctx,
+    at: Option<MessageId>,
+    page: u16,
+) -> HandlerResult {
+    let settings = ui.settings().await?;
+    let ids = ui.popular().await?;
+    let models: Vec<&Model> = ids.iter().filter_map(|id| ui.catalog.get(id)).collect();
+    let screen = model_list(
+        ui,
+        ctx.lang,
+        ui.i18n.t(ctx.lang, "popular-title"),
+        &models,
+        page,
+        &settings,
+        |page| Action::Popular { page },
+        Action::Menu,
+    );
+    send::show(bot, ctx.chat, at, &screen).await?;
+    Ok(())
+}
+
+/// Asks for a search query.
+pub async fn ask_search(bot: &UiBot, ui: &Ui, ctx: &Ctx, at: Option<MessageId>) -> HandlerResult {
+    {
+        let mut conn = ui.db().await?;
+        let mut state = State::load(&mut conn, ctx.chat.0).await?;
+        state.mode = Mode::Search;
+        state.save(&mut conn, ctx.chat.0).await?;
+    }
+    let screen = Screen::new(ui.i18n.t(ctx.lang, "search-ask"))
+        .row(vec![button(ui.i18n.t(ctx.lang, "back-menu"), Action::Menu)]);
+    send::show(bot, ctx.chat, at, &screen).await?;
+    Ok(())
+}
+
+/// The longest search query we look at.
+const MAX_QUERY_CHARS: usize = 64;
+
+/// Search results for a typed query.
+pub async fn search(
+    bot: &UiBot,
+    ui: &Ui,
+    ctx: &Ctx,
+    mut state: State,
+    query: &str,
+) -> HandlerResult {
+    let query: String = query.trim().chars().take(MAX_QUERY_CHARS).collect();
+    let settings = ui.settings().await?;
+    let hits: Vec<&Model> = ui
+        .catalog
+        .search(&query)
+        .into_iter()
+        .filter(|m| m.enabled)
+        .take(10)
+        .collect();
+    if !hits.is_empty() {
+        state.mode = Mode::Normal;
+        state.save(&mut *ui.db().await?, ctx.chat.0).await?;
+    }
+    let title = if hits.is_empty() {
+        ui.i18n.tf(
+            ctx.lang,
+            "search-nothing",
+            &Args::new().text("query", &query),
+        )
+    } else {
+        ui.i18n.tf(
+            ctx.lang,
+            "search-results",
+            &Args::new()
+                .text("query", &query)
+                .num("count", hits.len() as i64),
+        )
+    };
+    let screen = model_list(
+        ui,
+        ctx.lang,
+        title,
+        &hits,
+        0,
+        &settings,
+        |_| Action::Search,
+        Action::Menu,
+    );
+    send::send(bot, ctx.chat, &screen).await?;
+    Ok(())
+}
+
+/// A model's card.
+pub async fn card_screen(ui: &Ui, ctx: &Ctx, model: &Model) -> anyhow::Result<Screen> {
+    let lang = ctx.lang;
+    let i = &ui.i18n;
+    let settings = ui.settings().await?;
+    let c = code(lang);
+    let mut text = format!(
+        "<b>{}</b>\n{}\n\n{}",
+        teloxide::utils::html::escape(model.title.get(c)),
+        teloxide::utils::html::escape(model.description.get(c)),
+        i.tf(
+            lang,
+            "card-good-for",
+            &Args::new().text("text", model.good_for.get(c))
+        )
+    );
+    let range = model.price_range(&settings.pricing);
+    let price = if range.min == range.max {
+        i.tf(
+            lang,
+            "card-price",
+            &Args::new().money("price", lang, range.min),
+        )
+    } else {
+        let drivers: Vec<String> = model
+            .params
+            .iter()
+            .filter(|p| p.priced)
+            .map(|p| p.label.get(c).to_string())
+            .collect();
+        i.tf(
+            lang,
+            "card-price-range",
+            &Args::new()
+                .money("min", lang, range.min)
+                .money("max", lang, range.max)
+                .text("drivers", drivers.join(", ")),
+        )
+    };
+    text.push_str("\n\n");
+    text.push_str(&price);
+    if !model.price.confirmed {
+        text.push('\n');
+        text.push_str(&i.t(lang, "card-preliminary"));
+    }
+    let is_free = ui.free_models(&settings).contains(&model.id);
+    if is_free {
+        let used = ledger::free_quota(
+            &mut *ui.db().await?,
+            ctx.user.id,
+            &model.id,
+            chrono::Utc::now(),
+        )
+        .await?;
+        text.push('\n');
+        text.push_str(&match settings.free.status(true, used) {
+            FreeStatus::Free { left } => i.tf(
+                lang,
+                "card-free-left",
+                &Args::new().num("left", i64::from(left)),
+            ),
+            _ => i.t(lang, "card-free-used"),
+        });
+    }
+    let back = Action::Category {
+        category: model.category,
+        page: 0,
+    };
+    let mut screen = Screen::new(text);
+    if model.enabled {
+        screen = screen.row(vec![button(
+            i.t(lang, "card-generate"),
+            Action::Generate {
+                model: model.id.clone(),
+            },
+        )]);
+    } else {
+        screen.text.push_str("\n\n");
+        screen.text.push_str(&i.t(lang, "card-disabled"));
+    }
+    Ok(screen.row(vec![
+        button(i.t(lang, "back"), back),
+        button(i.t(lang, "back-menu"), Action::Menu),
+    ]))
+}
+
+/// Shows a model's card (an unknown model id is a stale button: back to the menu).
+pub async fn show_card(
+    bot: &UiBot,
+    ui: &Ui,
+    ctx: &Ctx,
+    at: Option<MessageId>,
+    model: &str,
+) -> HandlerResult {
+    let Some(model) = ui.catalog.get(model) else {
+        let screen = Screen::new(ui.i18n.t(ctx.lang, "model-gone"))
+            .row(vec![button(ui.i18n.t(ctx.lang, "back-menu"), Action::Menu)]);
+        send::show(bot, ctx.chat, at, &screen).await?;
+        return Ok(());
+    };
+    let screen = card_screen(ui, ctx, model).await?;
+    send::show(bot, ctx.chat, at, &screen).await?;
+    Ok(())
+}

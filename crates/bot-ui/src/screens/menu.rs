@@ -1,0 +1,197 @@
+//! The welcome, the main menu, help, terms and the language switch.
+
+use catalog::Category;
+use teloxide::types::{CallbackQueryId, MessageId};
+
+use crate::callback::Action;
+use crate::i18n::{Args, Lang, fmt_money};
+use crate::keyboard::{Screen, button};
+use crate::schema::{Ctx, HandlerResult};
+use crate::screens::answer;
+use crate::send;
+use crate::{Ui, UiBot};
+
+/// The emoji and message id of a category.
+pub fn category_label(ui: &Ui, lang: Lang, category: Category) -> String {
+    ui.i18n.t(lang, &format!("category-{}", category.as_str()))
+}
+
+/// The main menu.
+pub fn menu_screen(ui: &Ui, lang: Lang, free_count: usize) -> Screen {
+    let i = &ui.i18n;
+    let cats = ui
+        .catalog
+        .categories()
+        .into_iter()
+        .filter(|c| c.count > 0)
+        .map(|c| {
+            button(
+                format!("{} ({})", category_label(ui, lang, c.category), c.count),
+                Action::Category {
+                    category: c.category,
+                    page: 0,
+                },
+            )
+        })
+        .collect();
+    let mut screen = Screen::new(i.t(lang, "menu-title")).grid(cats, 2);
+    let mut row = Vec::new();
+    if free_count > 0 {
+        row.push(button(
+            i.tf(
+                lang,
+                "menu-free",
+                &Args::new().num("count", free_count as i64),
+            ),
+            Action::Free { page: 0 },
+        ));
+    }
+    row.push(button(
+        i.t(lang, "menu-popular"),
+        Action::Popular { page: 0 },
+    ));
+    screen = screen
+        .row(row)
+        .row(vec![button(i.t(lang, "menu-search"), Action::Search)])
+        .row(vec![
+            button(i.t(lang, "menu-balance"), Action::Balance),
+            button(i.t(lang, "menu-history"), Action::History { before: None }),
+        ])
+        .row(vec![
+            button(i.t(lang, "menu-help"), Action::Help),
+            button(
+                i.t(lang, "menu-language"),
+                Action::Language {
+                    lang: match lang {
+                        Lang::Ru => Lang::En,
+                        Lang::En => Lang::Ru,
+                    },
+                },
+            ),
+        ]);
+    screen
+}
+
+/// /start: the welcome and the menu.
+pub async fn start(bot: &UiBot, ui: &Ui, ctx: &Ctx) -> HandlerResult {
+    let settings = ui.settings().await?;
+    let free = ui.free_models(&settings).len();
+    let mut screen = menu_screen(ui, ctx.lang, free);
+    let welcome = ui.i18n.tf(
+        ctx.lang,
+        "welcome",
+        &Args::new().text("name", &ctx.user.first_name).num(
+            "models",
+            ui.catalog.models().iter().filter(|m| m.enabled).count() as i64,
+        ),
+    );
+    screen.text = format!("{welcome}\n\n{}", screen.text);
+    send::send(bot, ctx.chat, &screen).await?;
+    Ok(())
+}
+
+/// The main menu (editing `at` when it came from a button).
+pub async fn show_menu(bot: &UiBot, ui: &Ui, ctx: &Ctx, at: Option<MessageId>) -> HandlerResult {
+    let settings = ui.settings().await?;
+    let free = ui.free_models(&settings).len();
+    send::show(bot, ctx.chat, at, &menu_screen(ui, ctx.lang, free)).await?;
+    Ok(())
+}
+
+/// /cancel.
+pub async fn cancelled(bot: &UiBot, ui: &Ui, ctx: &Ctx, had_wizard: bool) -> HandlerResult {
+    let settings = ui.settings().await?;
+    let free = ui.free_models(&settings).len();
+    let mut screen = menu_screen(ui, ctx.lang, free);
+    let note = ui.i18n.t(
+        ctx.lang,
+        if had_wizard {
+            "cancelled"
+        } else {
+            "nothing-to-cancel"
+        },
+    );
+    screen.text = format!("{note}\n\n{}", screen.text);
+    send::send(bot, ctx.chat, &screen).await?;
+    Ok(())
+}
+
+/// Text or a file when nothing is waiting for one.
+pub async fn unexpected_input(bot: &UiBot, ui: &Ui, ctx: &Ctx) -> HandlerResult {
+    let settings = ui.settings().await?;
+    let free = ui.free_models(&settings).len();
+    let mut screen = menu_screen(ui, ctx.lang, free);
+    screen.text = format!(
+        "{}\n\n{}",
+        ui.i18n.t(ctx.lang, "unexpected-input"),
+        screen.text
+    );
+    send::send(bot, ctx.chat, &screen).await?;
+    Ok(())
+}
+
+/// /help.
+pub async fn show_help(bot: &UiBot, ui: &Ui, ctx: &Ctx, at: Option<MessageId>) -> HandlerResult {
+    let s = ui.settings().await?;
+    let text = ui.i18n.tf(
+        ctx.lang,
+        "help",
+        &Args::new()
+            .raw("rate", s.pricing.rub_per_usd.normalize().to_string())
+            .raw("markup", s.pricing.markup.normalize().to_string())
+            .raw("star", fmt_money(ctx.lang, s.stars.rub_for_stars(1)))
+            .num("per_day", i64::from(s.free.per_day))
+            .num("per_hour", i64::from(s.free.per_hour))
+            .text("support", &ui.config.support_contact),
+    );
+    let screen =
+        Screen::new(text).row(vec![button(ui.i18n.t(ctx.lang, "back-menu"), Action::Menu)]);
+    send::show(bot, ctx.chat, at, &screen).await?;
+    Ok(())
+}
+
+/// /terms.
+pub async fn show_terms(bot: &UiBot, ui: &Ui, ctx: &Ctx) -> HandlerResult {
+    let text = ui.i18n.tf(
+        ctx.lang,
+        "terms",
+        &Args::new().text("support", &ui.config.support_contact),
+    );
+    let screen =
+        Screen::new(text).row(vec![button(ui.i18n.t(ctx.lang, "back-menu"), Action::Menu)]);
+    send::send(bot, ctx.chat, &screen).await?;
+    Ok(())
+}
+
+/// /language.
+pub async fn show_language(
+    bot: &UiBot,
+    ui: &Ui,
+    ctx: &Ctx,
+    at: Option<MessageId>,
+) -> HandlerResult {
+    let screen = Screen::new(ui.i18n.t(ctx.lang, "language-choose")).row(vec![
+        button("🇷🇺 Русский", Action::Language { lang: Lang::Ru }),
+        button("🇬🇧 English", Action::Language { lang: Lang::En }),
+    ]);
+    send::show(bot, ctx.chat, at, &screen).await?;
+    Ok(())
+}
+
+/// Switches the language and shows the menu in it.
+pub async fn set_language(
+    bot: &UiBot,
+    ui: &Ui,
+    ctx: &Ctx,
+    q: CallbackQueryId,
+    at: MessageId,
+    lang: Lang,
+) -> HandlerResult {
+    ledger::set_language(&mut *ui.db().await?, ctx.user.id, lang).await?;
+    answer(bot, q, Some(ui.i18n.t(lang, "language-set"))).await?;
+    let ctx = Ctx {
+        lang,
+        ..ctx.clone()
+    };
+    show_menu(bot, ui, &ctx, Some(at)).await
+}

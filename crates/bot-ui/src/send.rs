@@ -1,0 +1,151 @@
+//! Sending and editing screens with the failure handling Telegram needs: "message is not
+//! modified" is success, a message that can no longer be edited is replaced by a new one, and a
+//! 429 is waited out (`retry_after`) for the requests the throttle does not retry (edits).
+//!
+//! This module must never swallow other errors: callers decide what a failure means.
+
+use std::time::Duration;
+
+use teloxide::payloads::{EditMessageTextSetters, SendMessageSetters};
+use teloxide::prelude::*;
+use teloxide::types::{MessageId, ParseMode};
+use teloxide::{ApiError, RequestError};
+
+use crate::UiBot;
+use crate::keyboard::Screen;
+
+/// Longest Telegram message text, in characters.
+pub const MAX_TEXT_CHARS: usize = 4096;
+
+/// How often a request refused with 429 is tried again before giving up.
+const RETRIES_AFTER_429: u32 = 3;
+
+/// Runs `request` again after a 429 for as long as Telegram asks (a few times at most).
+pub async fn with_retry_after<T, F, Fut>(mut request: F) -> Result<T, RequestError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, RequestError>>,
+{
+    let mut tries = 0;
+    loop {
+        match request().await {
+            Err(RequestError::RetryAfter(after)) if tries < RETRIES_AFTER_429 => {
+                tries += 1;
+                tracing::warn!(?after, "Telegram asked to wait");
+                // Telegram's explicit instruction; the throttle has frozen sends meanwhile.
+                tokio::time::sleep(after.duration().max(Duration::from_millis(50))).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Sends `screen` as a new message.
+pub async fn send(bot: &UiBot, chat: ChatId, screen: &Screen) -> Result<MessageId, RequestError> {
+    let text = clip(&screen.text);
+    let markup = screen.markup();
+    let msg = with_retry_after(|| {
+        let mut req = bot
+            .send_message(chat, text.clone())
+            .parse_mode(ParseMode::Html);
+        if let Some(m) = &markup {
+            req = req.reply_markup(m.clone());
+        }
+        req.into_future()
+    })
+    .await?;
+    Ok(msg.id)
+}
+
+/// Replaces message `id` with `screen`, or sends it anew when that message cannot be edited.
+pub async fn edit(
+    bot: &UiBot,
+    chat: ChatId,
+    id: MessageId,
+    screen: &Screen,
+) -> Result<MessageId, RequestError> {
+    let text = clip(&screen.text);
+    let markup = screen.markup();
+    let res = with_retry_after(|| {
+        let mut req = bot
+            .edit_message_text(chat, id, text.clone())
+            .parse_mode(ParseMode::Html);
+        if let Some(m) = &markup {
+            req = req.reply_markup(m.clone());
+        }
+        req.into_future()
+    })
+    .await;
+    match res {
+        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(id),
+        Err(RequestError::Api(ApiError::MessageToEditNotFound | ApiError::MessageCantBeEdited)) => {
+            send(bot, chat, screen).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Edits `id` when given, else sends.
+pub async fn show(
+    bot: &UiBot,
+    chat: ChatId,
+    id: Option<MessageId>,
+    screen: &Screen,
+) -> Result<MessageId, RequestError> {
+    match id {
+        Some(id) => edit(bot, chat, id, screen).await,
+        None => send(bot, chat, screen).await,
+    }
+}
+
+/// Cuts a text to Telegram's limit (on a character boundary; our own texts never reach it,
+/// long user texts are cut with an ellipsis).
+pub fn clip(text: &str) -> String {
+    clip_to(text, MAX_TEXT_CHARS)
+}
+
+/// Cuts `text` to at most `max` characters, ending with "…" when cut.
+pub fn clip_to(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// True when Telegram says the user cannot be reached (blocked the bot, deleted the account).
+pub fn is_unreachable(e: &RequestError) -> bool {
+    matches!(
+        e,
+        RequestError::Api(
+            ApiError::BotBlocked
+                | ApiError::UserDeactivated
+                | ApiError::ChatNotFound
+                | ApiError::BotKicked
+                | ApiError::BotKickedFromSupergroup
+                | ApiError::CantInitiateConversation
+        )
+    )
+}
+
+/// Edits message `id` in place and nothing else (progress updates: a message that cannot be
+/// edited any more is left alone rather than repeated).
+pub async fn edit_plain(
+    bot: &UiBot,
+    chat: ChatId,
+    id: MessageId,
+    screen: &Screen,
+) -> Result<(), RequestError> {
+    let text = clip(&screen.text);
+    let mut req = bot
+        .edit_message_text(chat, id, text)
+        .parse_mode(ParseMode::Html);
+    if let Some(m) = screen.markup() {
+        req = req.reply_markup(m);
+    }
+    match req.await {
+        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,492 @@
+//! [`FakeTelegram`], the handle a test holds: starting the server, injecting faults, pushing
+//! updates, inspecting chats and calls, and waiting for the bot without sleeping.
+//!
+//! It must never expose the state lock (every accessor copies out), and never wait by sleeping
+//! a fixed time: waits re-check on every change of the state.
+
+use std::{
+    fmt,
+    net::SocketAddr,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context as _, bail};
+use axum::body::Bytes;
+use serde_json::Value;
+use tokio::{net::TcpListener, task::JoinHandle};
+
+use crate::{
+    server,
+    state::{BotIdentity, Shared},
+    types::{
+        BotCommand, Call, CallbackAnswer, ChargeSummary, ChatMessage, FakeError, PreCheckoutAnswer,
+        UserSpec,
+    },
+    user::FakeUser,
+};
+
+/// How to start a [`FakeTelegram`].
+#[derive(Clone, Debug)]
+pub struct FakeConfig {
+    /// The bot token the fake accepts (others get 401). Its digits before `:` are the bot's id.
+    pub token: String,
+    /// The bot's first name (`getMe`).
+    pub bot_first_name: String,
+    /// The bot's username without `@` (`getMe`).
+    pub bot_username: String,
+    /// Where to listen; the default `127.0.0.1:0` picks a free port.
+    pub listen: SocketAddr,
+}
+
+impl FakeConfig {
+    /// The defaults for a token: bot "Fake Bot" `@fake_bot` on a free local port.
+    pub fn new(token: &str) -> Self {
+        Self {
+            token: token.to_owned(),
+            bot_first_name: "Fake Bot".to_owned(),
+            bot_username: "fake_bot".to_owned(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
+/// A fake Telegram Bot API server over real HTTP, and the handle to inspect and drive it.
+///
+/// Clones are cheap and share everything; the server stops when the last clone (including
+/// those inside [`FakeUser`]s) is dropped, or on [`FakeTelegram::shutdown`].
+#[derive(Clone)]
+pub struct FakeTelegram {
+    shared: Arc<Shared>,
+    server: Arc<ServerTask>,
+}
+
+struct ServerTask {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl Drop for ServerTask {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl fmt::Debug for FakeTelegram {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FakeTelegram")
+            .field("addr", &self.server.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakeTelegram {
+    /// Starts a fake for `token` on `127.0.0.1` and a free port.
+    ///
+    /// # Panics
+    /// If no local port can be bound.
+    pub async fn start(token: &str) -> Self {
+        Self::start_with(FakeConfig::new(token))
+            .await
+            .expect("binding the fake Telegram server")
+    }
+
+    /// Starts a fake with a configuration.
+    pub async fn start_with(config: FakeConfig) -> anyhow::Result<Self> {
+        let id = config
+            .token
+            .split(':')
+            .next()
+            .and_then(|digits| digits.parse::<i64>().ok())
+            .unwrap_or(1_000_000);
+        let bot = BotIdentity {
+            id,
+            first_name: config.bot_first_name,
+            username: config.bot_username,
+        };
+        let shared = Arc::new(Shared::new(config.token, bot));
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("binding {}", config.listen))?;
+        let addr = listener.local_addr()?;
+        let app = server::router(Arc::clone(&shared));
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "the fake Telegram server stopped");
+            }
+        });
+        tracing::debug!(%addr, "fake Telegram listening");
+        Ok(Self {
+            shared,
+            server: Arc::new(ServerTask { addr, task }),
+        })
+    }
+
+    /// Stops serving (clones keep the recorded state readable).
+    pub fn shutdown(&self) {
+        self.server.task.abort();
+    }
+
+    /// The URL to give teloxide: `Bot::new(token).set_api_url(fake.api_url())`.
+    pub fn api_url(&self) -> reqwest::Url {
+        reqwest::Url::parse(&format!("http://{}/", self.server.addr))
+            .expect("a socket address makes a URL")
+    }
+
+    /// The address the fake listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr
+    }
+
+    /// The accepted bot token.
+    pub fn token(&self) -> &str {
+        &self.shared.token
+    }
+
+    /// The bot's user id (from the token).
+    pub fn bot_id(&self) -> i64 {
+        self.shared.read(|st| st.bot.id)
+    }
+
+    /// The bot's username without `@`.
+    pub fn bot_username(&self) -> String {
+        self.shared.read(|st| st.bot.username.clone())
+    }
+
+    // ---- playing users ------------------------------------------------------------------
+
+    /// A user who talks to the bot in a private chat whose id is the user's id.
+    pub fn user(&self, spec: UserSpec) -> FakeUser {
+        self.shared
+            .update(|st| st.users.insert(spec.id, spec.clone()));
+        FakeUser::new(self.clone(), spec)
+    }
+
+    /// Queues any update. Without `update_id` it gets the next one; with one, that id is kept
+    /// (and later updates continue above it). A `message.successful_payment` in it registers
+    /// the charge for `refundStarPayment`. Returns the update id.
+    pub fn push_raw_update(&self, update: Value) -> i64 {
+        self.shared.update(|st| st.push_raw(update))
+    }
+
+    /// Queues an exact copy of an earlier update with the same `update_id` (a duplicate
+    /// delivery). It is delivered even though the bot's offset is past it, alone in its batch.
+    pub fn replay_update(&self, update_id: i64) -> anyhow::Result<()> {
+        self.shared
+            .update(|st| st.replay_update(update_id))
+            .with_context(|| format!("no update {update_id} was ever pushed"))
+    }
+
+    /// How many `getUpdates` calls have started (to know a long poll is waiting).
+    pub fn polls_started(&self) -> u64 {
+        self.shared.read(|st| st.poll_generation)
+    }
+
+    /// An update as first pushed, by id.
+    pub fn update(&self, update_id: i64) -> Option<Value> {
+        self.shared.read(|st| st.update_body(update_id).cloned())
+    }
+
+    /// The updates queued and not yet confirmed by the bot's offset.
+    pub fn pending_updates(&self) -> Vec<Value> {
+        self.shared
+            .read(|st| st.queue.iter().map(|u| u.body.clone()).collect())
+    }
+
+    // ---- faults -------------------------------------------------------------------------
+
+    /// Makes the next `times` calls of `method` (any casing) answer `error` instead of
+    /// running. Successive calls queue after each other.
+    pub fn fail_next(&self, method: &str, times: usize, error: FakeError) {
+        let method = method.to_ascii_lowercase();
+        self.shared.update(|st| {
+            let queue = st.faults.entry(method).or_default();
+            queue.extend(std::iter::repeat_n(error, times));
+        });
+    }
+
+    /// Makes every call naming this chat (`chat_id`) answer 403 "bot was blocked by the user".
+    pub fn block_user(&self, chat_id: i64) {
+        self.shared.update(|st| st.blocked.insert(chat_id));
+    }
+
+    /// Undoes [`FakeTelegram::block_user`].
+    pub fn unblock_user(&self, chat_id: i64) {
+        self.shared.update(|st| st.blocked.remove(&chat_id));
+    }
+
+    // ---- calls --------------------------------------------------------------------------
+
+    /// Every call answered so far, in answer order.
+    pub fn calls(&self) -> Vec<Call> {
+        self.shared.read(|st| st.calls.clone())
+    }
+
+    /// The calls of one method (any casing: `"sendMessage"` and `"sendmessage"` are the same).
+    pub fn calls_of(&self, method: &str) -> Vec<Call> {
+        let method = method.to_ascii_lowercase();
+        self.shared.read(|st| {
+            st.calls
+                .iter()
+                .filter(|c| c.method == method)
+                .cloned()
+                .collect()
+        })
+    }
+
+    /// Forgets the recorded calls.
+    pub fn clear_calls(&self) {
+        self.shared.update(|st| st.calls.clear());
+    }
+
+    /// The most successful sends and edits (`send*` but `sendChatAction`, `edit*`) to one chat
+    /// within any span of `window`: what Telegram's per-chat flood limits count.
+    pub fn max_sends_per_window(&self, chat_id: i64, window: Duration) -> usize {
+        let mut times: Vec<Instant> = self.shared.read(|st| {
+            st.calls
+                .iter()
+                .filter(|c| c.ok() && c.chat_id() == Some(chat_id))
+                .filter(|c| {
+                    (c.method.starts_with("send") && c.method != "sendchataction")
+                        || c.method.starts_with("edit")
+                })
+                .map(|c| c.at)
+                .collect()
+        });
+        times.sort();
+        let mut best = 0;
+        let mut start = 0;
+        for end in 0..times.len() {
+            while times[end].duration_since(times[start]) >= window {
+                start += 1;
+            }
+            best = best.max(end - start + 1);
+        }
+        best
+    }
+
+    // ---- chats --------------------------------------------------------------------------
+
+    /// The visible messages of a chat (the bot's and the user's), oldest first, after edits
+    /// and deletions.
+    pub fn chat(&self, chat_id: i64) -> Vec<ChatMessage> {
+        self.shared.read(|st| st.chat_messages(chat_id))
+    }
+
+    /// One visible message.
+    pub fn message(&self, chat_id: i64, message_id: i32) -> Option<ChatMessage> {
+        self.shared
+            .read(|st| st.message(chat_id, message_id).map(|m| st.view(m)))
+    }
+
+    /// The newest visible message the bot sent to a chat.
+    pub fn last_bot_message(&self, chat_id: i64) -> Option<ChatMessage> {
+        self.chat(chat_id).into_iter().rev().find(|m| m.from_bot)
+    }
+
+    /// The bot's visible messages in a chat, oldest first.
+    pub fn bot_messages(&self, chat_id: i64) -> Vec<ChatMessage> {
+        self.chat(chat_id)
+            .into_iter()
+            .filter(|m| m.from_bot)
+            .collect()
+    }
+
+    /// The bytes of a stored file by `file_id`.
+    pub fn file_bytes(&self, file_id: &str) -> Option<Bytes> {
+        self.shared
+            .read(|st| st.files.get(file_id).map(|f| f.bytes.clone()))
+    }
+
+    /// A readable listing of a chat (one line per message with kind, text and buttons), as
+    /// failed waits print it.
+    pub fn dump_chat(&self, chat_id: i64) -> String {
+        let mut out = format!("chat {chat_id}:\n");
+        let messages = self.chat(chat_id);
+        if messages.is_empty() {
+            out.push_str("  (no messages)\n");
+        }
+        for m in messages {
+            let who = if m.from_bot { "bot " } else { "user" };
+            out.push_str(&format!(
+                "  #{} {who} {:?} {:?}",
+                m.id,
+                m.kind,
+                m.text_or_empty()
+            ));
+            if let Some(invoice) = &m.invoice {
+                out.push_str(&format!(
+                    " {:?} {} {}",
+                    invoice.title, invoice.total_amount, invoice.currency
+                ));
+            }
+            if let Some(file) = &m.file {
+                out.push_str(&format!(
+                    " file {:?} {} bytes",
+                    file.name.as_deref().unwrap_or(""),
+                    file.len
+                ));
+            }
+            if m.edits > 0 {
+                out.push_str(&format!(" (edited {}x)", m.edits));
+            }
+            out.push('\n');
+            for row in &m.buttons {
+                let labels: Vec<String> = row
+                    .iter()
+                    .map(|b| match (&b.callback_data, &b.url) {
+                        (Some(data), _) => format!("[{}|{data}]", b.text),
+                        (None, Some(url)) => format!("[{}|{url}]", b.text),
+                        _ => format!("[{}]", b.text),
+                    })
+                    .collect();
+                out.push_str(&format!("      {}\n", labels.join(" ")));
+            }
+        }
+        out
+    }
+
+    /// Every chat and the last calls, for a failure message.
+    pub fn dump(&self) -> String {
+        let mut chats: Vec<i64> = self.shared.read(|st| st.chats.keys().copied().collect());
+        chats.sort_unstable();
+        let mut out: String = chats.into_iter().map(|c| self.dump_chat(c)).collect();
+        let pending = self.shared.read(|st| st.queue.len());
+        out.push_str(&format!(
+            "updates not yet confirmed by the bot: {pending}\n"
+        ));
+        let calls = self.calls();
+        out.push_str(&format!("last calls (of {}):\n", calls.len()));
+        for call in calls.iter().rev().take(15).rev() {
+            let status = call.error.as_deref().unwrap_or("ok");
+            out.push_str(&format!("  {} {} -> {status}\n", call.method, call.params));
+        }
+        out
+    }
+
+    // ---- answers, payments, settings ----------------------------------------------------
+
+    /// How the bot answered a callback query, once it has.
+    pub fn callback_answer(&self, callback_id: &str) -> Option<CallbackAnswer> {
+        self.shared
+            .read(|st| st.callbacks.get(callback_id).and_then(|r| r.answer.clone()))
+    }
+
+    /// How the bot answered a pre-checkout query, once it has.
+    pub fn pre_checkout_answer(&self, query_id: &str) -> Option<PreCheckoutAnswer> {
+        self.shared.read(|st| {
+            st.pre_checkouts
+                .get(query_id)
+                .and_then(|r| r.answer.clone())
+        })
+    }
+
+    /// Every completed payment, oldest first, with its refund state.
+    pub fn charges(&self) -> Vec<ChargeSummary> {
+        self.shared.read(|st| st.charges.clone())
+    }
+
+    /// One completed payment by `telegram_payment_charge_id`.
+    pub fn charge(&self, charge_id: &str) -> Option<ChargeSummary> {
+        self.charges()
+            .into_iter()
+            .find(|c| c.charge_id == charge_id)
+    }
+
+    /// The commands set for the default scope and a language (`None`: no language code).
+    pub fn my_commands(&self, language_code: Option<&str>) -> Vec<BotCommand> {
+        let key = (
+            "default".to_owned(),
+            language_code.unwrap_or_default().to_owned(),
+        );
+        self.shared
+            .read(|st| st.commands.get(&key).cloned().unwrap_or_default())
+    }
+
+    /// The menu button set for a chat (`None`: the default for all chats).
+    pub fn menu_button(&self, chat_id: Option<i64>) -> Option<Value> {
+        self.shared
+            .read(|st| st.menu_buttons.get(&chat_id).cloned())
+    }
+
+    /// The parameters of the last `setWebhook` still in force.
+    pub fn webhook(&self) -> Option<Value> {
+        self.shared.read(|st| st.webhook.clone())
+    }
+
+    // ---- waiting ------------------------------------------------------------------------
+
+    /// Re-checks `check` on every change of the fake's state until it returns `Some`, or fails
+    /// after `timeout` with a dump of every chat and the last calls.
+    pub async fn wait_for<T>(
+        &self,
+        timeout: Duration,
+        mut check: impl FnMut(&FakeTelegram) -> Option<T>,
+    ) -> anyhow::Result<T> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut changes = self.shared.changes.subscribe();
+        loop {
+            changes.borrow_and_update();
+            if let Some(found) = check(self) {
+                return Ok(found);
+            }
+            tokio::select! {
+                changed = changes.changed() => changed.context("the fake's state is gone")?,
+                () = tokio::time::sleep_until(deadline) => {
+                    if let Some(found) = check(self) {
+                        return Ok(found);
+                    }
+                    bail!("timed out after {timeout:?} waiting for the fake Telegram\n{}", self.dump());
+                }
+            }
+        }
+    }
+
+    /// Waits until a visible bot message in the chat satisfies `matches`, and returns the
+    /// newest that does.
+    pub async fn wait_bot_message(
+        &self,
+        chat_id: i64,
+        timeout: Duration,
+        matches: impl Fn(&ChatMessage) -> bool,
+    ) -> anyhow::Result<ChatMessage> {
+        self.wait_for(timeout, |fake| {
+            fake.chat(chat_id)
+                .into_iter()
+                .rev()
+                .find(|m| m.from_bot && matches(m))
+        })
+        .await
+        .with_context(|| format!("no matching bot message in chat {chat_id}"))
+    }
+
+    /// Waits until at least `count` calls of `method` were answered, and returns them all.
+    pub async fn wait_calls(
+        &self,
+        method: &str,
+        count: usize,
+        timeout: Duration,
+    ) -> anyhow::Result<Vec<Call>> {
+        self.wait_for(timeout, |fake| {
+            let calls = fake.calls_of(method);
+            (calls.len() >= count).then_some(calls)
+        })
+        .await
+        .with_context(|| format!("fewer than {count} calls of {method}"))
+    }
+
+    /// Waits until the bot answers a callback query.
+    pub async fn wait_callback_answer(
+        &self,
+        callback_id: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<CallbackAnswer> {
+        self.wait_for(timeout, |fake| fake.callback_answer(callback_id))
+            .await
+            .with_context(|| format!("callback query {callback_id} was not answered"))
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+}

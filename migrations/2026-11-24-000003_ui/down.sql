@@ -1,0 +1,2 @@
+DROP INDEX IF EXISTS jobs_created;
+DROP TABLE IF EXISTS dialogues;
