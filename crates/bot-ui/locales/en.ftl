@@ -241,6 +241,7 @@ language-set = Language: English
 cancelled = ✖️ Cancelled. Nothing was charged.
 nothing-to-cancel = Nothing to cancel.
 unexpected-input = I did not expect that here. Choose something from the menu:
+error-internal = ⚠️ Something went wrong on our side. Nothing was charged; please try again in a moment.
 stale-button = This button is out of date.
 banned = Your access to this bot is blocked. If you think this is a mistake, contact support.
 

@@ -272,6 +272,29 @@ mod tests {
         );
     }
 
+    /// Ids the code builds with `format!`: one per category, command, job state, ledger
+    /// entry kind and payment state.
+    #[test]
+    fn every_composed_id_exists() {
+        let ids: BTreeSet<_> = I18n::ids(Lang::En).into_iter().collect();
+        let mut wanted: Vec<String> = Vec::new();
+        wanted.extend(catalog::Category::ALL.iter().map(|c| format!("category-{}", c.as_str())));
+        wanted.extend(
+            crate::schema::Command::ALL
+                .iter()
+                .map(|(_, n)| format!("cmd-{n}")),
+        );
+        wanted.extend(ledger::JobState::ALL.iter().map(|s| format!("job-state-{}", s.as_str())));
+        wanted.extend(
+            ledger::EntryKind::ALL
+                .iter()
+                .map(|k| format!("entry-{}", k.as_str().replace('_', "-"))),
+        );
+        wanted.extend(["payment-state-credited".into(), "payment-state-refunded".into()]);
+        let missing: Vec<_> = wanted.iter().filter(|w| !ids.contains(*w)).collect();
+        assert!(missing.is_empty(), "missing: {missing:?}");
+    }
+
     fn source_files(dir: std::path::PathBuf) -> Vec<std::path::PathBuf> {
         let mut out = Vec::new();
         for e in std::fs::read_dir(dir).unwrap() {

@@ -7,7 +7,7 @@
 
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
-use teloxide::types::{BotCommand, CallbackQuery, Update, User as TgUser};
+use teloxide::types::{BotCommand, CallbackQuery, SuccessfulPayment, Update, User as TgUser};
 
 use crate::callback::Action;
 use crate::i18n::{I18n, Lang, language_for};
@@ -100,21 +100,57 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
                 .filter_map_async(message_ctx)
                 .branch(dptree::filter(|ctx: Ctx| ctx.user.banned).endpoint(banned_message))
                 .branch(
-                    dptree::filter_map(|m: Message| m.successful_payment().cloned())
-                        .endpoint(screens::balance::successful_payment),
+                    dptree::filter_map(|m: Message| m.successful_payment().cloned()).endpoint(
+                        |bot: UiBot, ui: Ui, ctx: Ctx, p: SuccessfulPayment| {
+                            let work =
+                                screens::balance::successful_payment(bot.clone(), ui.clone(), ctx.clone(), p);
+                            guarded(bot, ui, ctx, work)
+                        },
+                    ),
                 )
                 .branch(
-                    dptree::filter_map(|m: Message| m.text().and_then(Command::parse))
-                        .endpoint(screens::command),
+                    dptree::filter_map(|m: Message| m.text().and_then(Command::parse)).endpoint(
+                        |bot: UiBot, ui: Ui, ctx: Ctx, cmd: Command| {
+                            let work = screens::command(bot.clone(), ui.clone(), ctx.clone(), cmd);
+                            guarded(bot, ui, ctx, work)
+                        },
+                    ),
                 )
-                .endpoint(screens::input),
+                .endpoint(|bot: UiBot, ui: Ui, ctx: Ctx, msg: Message| {
+                    let work = screens::input(bot.clone(), ui.clone(), ctx.clone(), msg);
+                    guarded(bot, ui, ctx, work)
+                }),
         )
         .branch(
             Update::filter_callback_query()
                 .filter_map_async(callback_ctx)
                 .branch(dptree::filter(|ctx: Ctx| ctx.user.banned).endpoint(banned_callback))
-                .endpoint(button),
+                .endpoint(|bot: UiBot, ui: Ui, ctx: Ctx, q: CallbackQuery| {
+                    let work = button(bot.clone(), ui.clone(), ctx.clone(), q);
+                    guarded(bot, ui, ctx, work)
+                }),
         )
+}
+
+/// Runs a handler; if it fails, the user still hears something ("something went wrong,
+/// nothing was charged") and the error goes to the log. Money is never at stake here: every
+/// money movement is one ledger call that either happened or did not.
+async fn guarded(
+    bot: UiBot,
+    ui: Ui,
+    ctx: Ctx,
+    work: impl std::future::Future<Output = HandlerResult>,
+) -> HandlerResult {
+    if let Err(e) = work.await {
+        tracing::error!(user = ctx.user.id.0, error = format!("{e:#}"), "a handler failed");
+        if let Err(e) = bot
+            .send_message(ctx.chat, ui.i18n.t(ctx.lang, "error-internal"))
+            .await
+        {
+            tracing::warn!(error = %e, "telling the user about a failure failed");
+        }
+    }
+    Ok(())
 }
 
 /// Drops an update whose id was handled before (Telegram redelivers after a timeout or a

@@ -23,7 +23,6 @@ use serde_json::{Map, Value, json};
 use crate::{
     api,
     state::Shared,
-    types::Call,
     wire::{ApiFailure, ApiRequest, ApiResult, Params, UploadedPart, field_value},
 };
 
@@ -74,7 +73,6 @@ async fn method_call(shared: Arc<Shared>, token: &str, method: String, req: Requ
         Ok(request) => (request, None),
         Err(failure) => (ApiRequest::default(), Some(failure)),
     };
-    let params = recorded_params(&request);
     let early = if token == shared.token {
         parse_failure
     } else {
@@ -98,29 +96,15 @@ async fn method_call(shared: Arc<Shared>, token: &str, method: String, req: Requ
                     // Run and record under one lock, so a waiter never sees one without the other.
                     return respond(shared.update(|st| {
                         let result = api::call(st, &method, &request);
-                        st.calls.push(call_record(&method, params, at, &result));
+                        st.record_call(&method, &request, at, &result);
                         result
                     }));
                 }
             }
         }
     };
-    shared.update(|st| st.calls.push(call_record(&method, params, at, &result)));
+    shared.update(|st| st.record_call(&method, &request, at, &result));
     respond(result)
-}
-
-fn call_record(method: &str, params: Value, at: Instant, result: &ApiResult) -> Call {
-    let (status, error) = match result {
-        Ok(_) => (200, None),
-        Err(f) => (f.code, Some(f.description.clone())),
-    };
-    Call {
-        method: method.to_owned(),
-        params,
-        at,
-        status,
-        error,
-    }
 }
 
 fn respond(result: ApiResult) -> Response {
@@ -290,18 +274,6 @@ fn multipart_failure(e: axum::extract::multipart::MultipartError) -> ApiFailure 
     } else {
         ApiFailure::bad_request(&format!("can't parse multipart body: {e}"))
     }
-}
-
-/// The parameters as recorded: file parts summarised.
-fn recorded_params(request: &ApiRequest) -> Value {
-    let mut params = request.params.clone();
-    for (name, part) in &request.files {
-        params.insert(
-            name.clone(),
-            json!({"file_name": part.file_name, "mime": part.mime, "len": part.bytes.len()}),
-        );
-    }
-    Value::Object(params)
 }
 
 /// Decodes `%XX` escapes of a path segment (teloxide escapes the `/` of a file path).

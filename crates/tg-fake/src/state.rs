@@ -8,18 +8,19 @@
 use std::{
     collections::{BTreeMap, HashMap, HashSet, VecDeque},
     sync::{Mutex, MutexGuard},
+    time::Instant,
 };
 
 use axum::body::Bytes;
 use serde_json::{Value, json};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use crate::{
     types::{
-        BotCommand, Button, Call, CallbackAnswer, ChargeSummary, ChatMessage, FakeError,
+        BotCommand, Button, Call, CallEvent, CallbackAnswer, ChargeSummary, ChatMessage, FakeError,
         FileSummary, InvoiceSummary, MessageKind, PreCheckoutAnswer, UserSpec,
     },
-    wire::{chat_json, unix_now, user_json},
+    wire::{ApiRequest, ApiResult, chat_json, unix_now, user_json, value_i64},
 };
 
 /// Who the bot is (`getMe`).
@@ -146,6 +147,8 @@ pub(crate) struct ChatLog {
 /// A callback query pushed by a fake user.
 #[derive(Clone, Debug)]
 pub(crate) struct CallbackRecord {
+    /// The chat of the message the button was on.
+    pub chat_id: i64,
     pub answer: Option<CallbackAnswer>,
 }
 
@@ -171,6 +174,10 @@ pub(crate) struct State {
     pub paths: HashMap<String, String>,
     counter: u64,
     pub calls: Vec<Call>,
+    /// Whether answered calls are kept in `calls` (on unless a benchmark turns it off).
+    pub record_calls: bool,
+    /// Subscribers to [`CallEvent`]s (closed ones are dropped on the next call).
+    pub call_watchers: Vec<mpsc::UnboundedSender<CallEvent>>,
     pub faults: HashMap<String, VecDeque<FakeError>>,
     pub blocked: HashSet<i64>,
     pub callbacks: HashMap<String, CallbackRecord>,
@@ -202,6 +209,8 @@ impl State {
             paths: HashMap::new(),
             counter: 0,
             calls: Vec::new(),
+            record_calls: true,
+            call_watchers: Vec::new(),
             faults: HashMap::new(),
             blocked: HashSet::new(),
             callbacks: HashMap::new(),
@@ -359,6 +368,56 @@ impl State {
         });
     }
 
+    // ---- calls --------------------------------------------------------------------------
+
+    /// Records an answered call (unless recording is off) and tells the subscribers.
+    pub fn record_call(&mut self, method: &str, request: &ApiRequest, at: Instant, result: &ApiResult) {
+        let (status, error) = match result {
+            Ok(_) => (200, None),
+            Err(f) => (f.code, Some(f.description.clone())),
+        };
+        if !self.call_watchers.is_empty() {
+            let p = &request.params;
+            let callback_query_id = p
+                .get("callback_query_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let chat_id = p.get("chat_id").and_then(value_i64).or_else(|| {
+                callback_query_id
+                    .as_ref()
+                    .and_then(|id| self.callbacks.get(id))
+                    .map(|r| r.chat_id)
+            });
+            let message_id = result
+                .as_ref()
+                .ok()
+                .and_then(|v| v.get("message_id"))
+                .or_else(|| p.get("message_id"))
+                .and_then(value_i64)
+                .and_then(|n| i32::try_from(n).ok());
+            let event = CallEvent {
+                method: method.to_owned(),
+                chat_id,
+                message_id,
+                callback_query_id,
+                at,
+                answered_at: Instant::now(),
+                status,
+            };
+            self.call_watchers
+                .retain(|w| w.send(event.clone()).is_ok());
+        }
+        if self.record_calls {
+            self.calls.push(Call {
+                method: method.to_owned(),
+                params: recorded_params(request),
+                at,
+                status,
+                error,
+            });
+        }
+    }
+
     // ---- messages -----------------------------------------------------------------------
 
     /// The wire `Chat` of a chat id.
@@ -511,6 +570,18 @@ impl State {
         full["height"] = json!(height);
         json!([thumb, full])
     }
+}
+
+/// The parameters as recorded: file parts summarised.
+fn recorded_params(request: &ApiRequest) -> Value {
+    let mut params = request.params.clone();
+    for (name, part) in &request.files {
+        params.insert(
+            name.clone(),
+            json!({"file_name": part.file_name, "mime": part.mime, "len": part.bytes.len()}),
+        );
+    }
+    Value::Object(params)
 }
 
 /// What [`State::add_message`] stores beside the wire form.

@@ -278,7 +278,13 @@ impl FakeUser {
             };
             let callback_id = format!("fake-callback-{}", st.next_unique());
             st.callbacks
-                .insert(callback_id.clone(), CallbackRecord { answer: None });
+                .insert(
+                    callback_id.clone(),
+                    CallbackRecord {
+                        chat_id,
+                        answer: None,
+                    },
+                );
             let update_id = st.push_update(json!({"callback_query": {
                 "id": callback_id,
                 "from": from,

@@ -239,7 +239,8 @@ pub async fn job_button(
                 return answer(bot, q, Some(ui.i18n.t(lang, "model-gone"))).await;
             };
             answer(bot, q, None).await?;
-            let w = wizard::from_job(model, &job.input, op == JobOp::Rerun);
+            let uploaded = ledger::uploads(&mut *ui.db().await?, job.id).await?;
+            let w = wizard::from_job(model, &job, &uploaded, op == JobOp::Rerun);
             show_and_save(bot, ui, ctx, model, w, None, None).await
         }
         JobOp::Redeliver => {

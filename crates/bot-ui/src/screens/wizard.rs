@@ -1326,33 +1326,56 @@ fn read_upload(
     })
 }
 
-/// A wizard for re-running `input` of an earlier job: uploads become URL references, the
-/// registry's fixed inputs are dropped (they are added again at submit).
-pub fn from_job(model: &Model, input: &Value, keep_prompt: bool) -> Wizard {
+/// How long a file on Kie's upload host can be reused for a re-run (Kie deletes uploads after
+/// three days; a day of margin).
+pub const UPLOAD_REUSE: chrono::Duration = chrono::Duration::days(2);
+
+/// A wizard for re-running an earlier job: its parameters, and its files as the URLs Kie's
+/// upload host gave them while those still live (else the wizard asks for the files again).
+/// The registry's fixed inputs are not copied (the pipeline adds them at submit).
+pub fn from_job(
+    model: &Model,
+    job: &ledger::Job,
+    uploaded: &[ledger::JobUpload],
+    keep_prompt: bool,
+) -> Wizard {
     let mut w = Wizard::new(&model.id, Step::Confirm);
-    let Some(obj) = input.as_object() else {
-        w.step = first_step(model, &w);
-        return w;
-    };
-    for p in &model.params {
-        let Some(v) = obj.get(&p.name) else { continue };
-        match &p.kind {
-            ParamKind::Upload { .. } => {
-                let urls: Vec<Upload> = match v {
-                    Value::Array(a) => a
+    let fresh = chrono::Utc::now() - job.created_at < UPLOAD_REUSE;
+    if let Some(obj) = job.input.as_object() {
+        for p in &model.params {
+            let Some(v) = obj.get(&p.name) else { continue };
+            match &p.kind {
+                ParamKind::Upload { .. } => {
+                    let mut files: Vec<&ledger::JobUpload> =
+                        uploaded.iter().filter(|u| u.param == p.name).collect();
+                    files.sort_by_key(|u| u.position);
+                    let urls: Option<Vec<Upload>> = files
                         .iter()
-                        .filter_map(|u| u.as_str())
-                        .map(|u| Upload::Url { url: u.to_string() })
-                        .collect(),
-                    Value::String(u) => vec![Upload::Url { url: u.clone() }],
-                    _ => Vec::new(),
-                };
-                w.uploads.insert(p.name.clone(), urls);
-            }
-            _ => {
-                let is_prompt = model.prompt_param().is_some_and(|pp| pp.name == p.name);
-                if keep_prompt || !is_prompt {
-                    w.values.insert(p.name.clone(), v.clone());
+                        .map(|u| u.kie_url.clone().map(|url| Upload::Url { url }))
+                        .collect();
+                    // Values that are already URLs (a re-run of a re-run) carry over as is.
+                    let direct: Vec<Upload> = match v {
+                        Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect(),
+                        Value::String(u) => vec![u.as_str()],
+                        _ => Vec::new(),
+                    }
+                    .into_iter()
+                    .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+                    .map(|u| Upload::Url { url: u.to_string() })
+                    .collect();
+                    let chosen = match urls {
+                        Some(u) if !u.is_empty() => u,
+                        _ => direct,
+                    };
+                    if fresh && !chosen.is_empty() {
+                        w.uploads.insert(p.name.clone(), chosen);
+                    }
+                }
+                _ => {
+                    let is_prompt = model.prompt_param().is_some_and(|pp| pp.name == p.name);
+                    if keep_prompt || !is_prompt {
+                        w.values.insert(p.name.clone(), v.clone());
+                    }
                 }
             }
         }
