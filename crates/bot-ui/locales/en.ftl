@@ -115,6 +115,7 @@ error-download = Could not fetch your file from Telegram. Please send it again.
 
 confirm-title = <b>Check your order: { $model }</b>
 confirm-price = 💰 Price: <b>{ $price }</b> ({ $breakdown })
+confirm-price-fixed = 💰 Price: <b>{ $price }</b>
 confirm-free = 🆓 <b>Free run</b> ({ $left ->
     [one] { $left } left
    *[other] { $left } left
@@ -173,6 +174,7 @@ job-title = <b>{ $model }</b> · #{ $id }
 job-charged = Charged { $price }
 job-refunded = Not charged (refunded { $price })
 job-held = { $price } held until it finishes
+job-not-charged = Not charged: it has not started
 job-free = Free run
 job-failure = Reason: { $reason }
 job-redeliver = 📥 Send the result again

@@ -120,6 +120,7 @@ error-download = Не удалось получить ваш файл из Teleg
 
 confirm-title = <b>Проверьте заказ: { $model }</b>
 confirm-price = 💰 Цена: <b>{ $price }</b> ({ $breakdown })
+confirm-price-fixed = 💰 Цена: <b>{ $price }</b>
 confirm-free = 🆓 <b>Бесплатный запуск</b> (осталось { $left }); иначе { $price }
 confirm-free-used = 🆓 Бесплатные запуски пока закончились, этот запуск платный.
 confirm-balance = 💳 Баланс: { $before } → после: { $after }
@@ -175,6 +176,7 @@ job-title = <b>{ $model }</b> · #{ $id }
 job-charged = Списано { $price }
 job-refunded = Не списано (возвращено { $price })
 job-held = { $price } удерживается до окончания
+job-not-charged = Не списано: генерация не запускалась
 job-free = Бесплатный запуск
 job-failure = Причина: { $reason }
 job-redeliver = 📥 Прислать результат снова

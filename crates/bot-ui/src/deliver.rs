@@ -368,7 +368,7 @@ impl TelegramDeliver {
                 let text = f.get("text").and_then(Value::as_str).unwrap_or("");
                 let mut r = self
                     .bot
-                    .send_message(chat, format!("{cap}\n\n{}", escape(text)))
+                    .send_message(chat, format!("{cap}\n\n{}", escape(&clip_to(text, 3500))))
                     .parse_mode(ParseMode::Html);
                 if let Some(k) = kb {
                     r = r.reply_markup(k);

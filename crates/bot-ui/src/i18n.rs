@@ -278,19 +278,30 @@ mod tests {
     fn every_composed_id_exists() {
         let ids: BTreeSet<_> = I18n::ids(Lang::En).into_iter().collect();
         let mut wanted: Vec<String> = Vec::new();
-        wanted.extend(catalog::Category::ALL.iter().map(|c| format!("category-{}", c.as_str())));
+        wanted.extend(
+            catalog::Category::ALL
+                .iter()
+                .map(|c| format!("category-{}", c.as_str())),
+        );
         wanted.extend(
             crate::schema::Command::ALL
                 .iter()
                 .map(|(_, n)| format!("cmd-{n}")),
         );
-        wanted.extend(ledger::JobState::ALL.iter().map(|s| format!("job-state-{}", s.as_str())));
+        wanted.extend(
+            ledger::JobState::ALL
+                .iter()
+                .map(|s| format!("job-state-{}", s.as_str())),
+        );
         wanted.extend(
             ledger::EntryKind::ALL
                 .iter()
                 .map(|k| format!("entry-{}", k.as_str().replace('_', "-"))),
         );
-        wanted.extend(["payment-state-credited".into(), "payment-state-refunded".into()]);
+        wanted.extend([
+            "payment-state-credited".into(),
+            "payment-state-refunded".into(),
+        ]);
         let missing: Vec<_> = wanted.iter().filter(|w| !ids.contains(*w)).collect();
         assert!(missing.is_empty(), "missing: {missing:?}");
     }

@@ -5,10 +5,11 @@
 //!
 //! # How a request flows
 //! An update passes the root filters first: a duplicate `update_id` is dropped
-//! (`ledger::first_time_seen`), the user is created or refreshed, a banned user gets one short
-//! answer and nothing else. Then commands, payments, typed input and button presses go to their
-//! screen. Every callback query is answered before any slow work. The chat's [`state::State`]
-//! lives in PostgreSQL.
+//! (`ledger::first_time_seen`), the user is created or refreshed (and reachable again if they
+//! had blocked the bot), a banned user gets one short answer and nothing else (but a Stars
+//! payment Telegram already took is credited). Then commands, payments, typed input and button
+//! presses go to their screen. Every callback query is answered before any slow work. The
+//! chat's [`state::State`] lives in PostgreSQL.
 //!
 //! # Invariants
 //! - Prices come from `catalog::Model::quote` with the effective settings, the same function

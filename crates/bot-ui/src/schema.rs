@@ -1,8 +1,9 @@
 //! The handler tree: one [`schema`] from which every update finds its screen.
 //!
 //! Order matters and is the point of this file: duplicates are dropped first, pre-checkout
-//! queries are answered before anything slow, then the user is loaded (banned users stop
-//! there), then payments, commands, typed input and buttons go to the screens.
+//! queries are answered before anything slow, then the user is loaded, then payments (credited
+//! even to a user banned after paying: Telegram has the Stars), then banned users stop, then
+//! commands, typed input and buttons go to the screens.
 //! This module must never render a screen itself: it only routes.
 
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
@@ -98,16 +99,22 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(
             Update::filter_message()
                 .filter_map_async(message_ctx)
-                .branch(dptree::filter(|ctx: Ctx| ctx.user.banned).endpoint(banned_message))
+                // Before the ban check: Telegram has taken the Stars, so they are credited
+                // even to a user banned since the pre-checkout answer.
                 .branch(
                     dptree::filter_map(|m: Message| m.successful_payment().cloned()).endpoint(
                         |bot: UiBot, ui: Ui, ctx: Ctx, p: SuccessfulPayment| {
-                            let work =
-                                screens::balance::successful_payment(bot.clone(), ui.clone(), ctx.clone(), p);
+                            let work = screens::balance::successful_payment(
+                                bot.clone(),
+                                ui.clone(),
+                                ctx.clone(),
+                                p,
+                            );
                             guarded(bot, ui, ctx, work)
                         },
                     ),
                 )
+                .branch(dptree::filter(|ctx: Ctx| ctx.user.banned).endpoint(banned_message))
                 .branch(
                     dptree::filter_map(|m: Message| m.text().and_then(Command::parse)).endpoint(
                         |bot: UiBot, ui: Ui, ctx: Ctx, cmd: Command| {
@@ -142,7 +149,11 @@ async fn guarded(
     work: impl std::future::Future<Output = HandlerResult>,
 ) -> HandlerResult {
     if let Err(e) = work.await {
-        tracing::error!(user = ctx.user.id.0, error = format!("{e:#}"), "a handler failed");
+        tracing::error!(
+            user = ctx.user.id.0,
+            error = format!("{e:#}"),
+            "a handler failed"
+        );
         if let Err(e) = bot
             .send_message(ctx.chat, ui.i18n.t(ctx.lang, "error-internal"))
             .await
@@ -188,11 +199,20 @@ async fn load_ctx(ui: &Ui, from: &TgUser, chat: ChatId) -> Option<Ctx> {
         }
     };
     match ledger::upsert_user(&mut conn, &profile, lang).await {
-        Ok(user) => Some(Ctx {
-            lang: user.language,
-            user,
-            chat,
-        }),
+        Ok(mut user) => {
+            // They write again, so they no longer block the bot.
+            if !user.reachable {
+                match ledger::mark_reachable(&mut conn, user.id).await {
+                    Ok(()) => user.reachable = true,
+                    Err(e) => tracing::warn!(error = %e, "marking a user reachable failed"),
+                }
+            }
+            Some(Ctx {
+                lang: user.language,
+                user,
+                chat,
+            })
+        }
         Err(e) => {
             tracing::error!(error = %e, "loading the user failed");
             None

@@ -182,6 +182,7 @@ impl App {
             .delete_webhook()
             .await
             .build();
+        // Last in `tasks`: `stop` awaits it first.
         tasks.push(tokio::spawn(async move {
             dispatcher
                 .dispatch_with_listener(
@@ -202,9 +203,12 @@ impl App {
     }
 
     /// Stops polling, lets handlers finish, stops the workers.
-    pub async fn stop(self) {
-        if let Ok(done) = self.dispatcher.shutdown() {
-            done.await;
+    pub async fn stop(mut self) {
+        // Not the future `shutdown()` returns: it is woken only if it was waiting before the
+        // dispatcher finished, so it can hang. The dispatcher's own task ending is the signal.
+        let _ = self.dispatcher.shutdown();
+        if let Some(dispatcher) = self.tasks.pop() {
+            let _ = dispatcher.await;
         }
         self.shutdown.cancel();
         for t in self.tasks {

@@ -330,7 +330,7 @@ fn words(lang: &str) -> Words {
             model: "Ideogram 3.0 · правка фото",
             generate: "Сгенерировать",
             mode_button: "Режим",
-            expand_button: "Расширять",
+            expand_button: "Улучшить описание",
             seed_button: "Seed",
             off: "Выкл",
             run: "Запустить ·",
@@ -580,20 +580,64 @@ async fn run_main_journey(stack: &Stack, s: &mut Script<'_>, lang: &str) -> anyh
     Ok(())
 }
 
-/// `bot demo`: the main journey on a scratch database, printed.
+/// `bot demo`: the main journey on a scratch database of this run's own, printed.
+///
+/// The scratch database is created next to `DATABASE_URL`'s (its name with `_run_<pid>`) and
+/// dropped at the end: the fake Telegram numbers its updates and Stars charges from 1 on every
+/// run, so a database an earlier run wrote to would take them for repeats (updates dropped,
+/// the payment refused as another user's).
 pub async fn run_demo(args: &RunArgs, lang: &str) -> anyhow::Result<()> {
-    let url = args
+    let base = args
         .database_url
         .clone()
         .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/kiebot_demo".into());
+    let url = run_database_url(&base, std::process::id())?;
+    drop_database(&url).await?; // a killed run's, under a reused process id
     ensure_database(&url).await?;
     let stack = Stack::start(StackOptions::fast(&url)).await?;
     let user = 700_000_000 + i64::from(fastrand::u32(..1_000_000));
     let transcript = main_journey(&stack, user, lang).await;
     println!("{}", transcript.markdown());
     stack.stop().await;
+    drop_database(&url).await?;
     anyhow::ensure!(transcript.passed(), "the demo journey failed");
     println!("The demo passed: {} steps.", transcript.steps.len());
+    Ok(())
+}
+
+/// `url` with `_run_<run>` appended to its database name (query parameters kept).
+fn run_database_url(url: &str, run: u32) -> anyhow::Result<String> {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    anyhow::ensure!(
+        base.rsplit_once('/')
+            .is_some_and(|(_, name)| !name.is_empty()),
+        "DATABASE_URL must end with /database"
+    );
+    Ok(match query {
+        Some(q) => format!("{base}_run_{run}?{q}"),
+        None => format!("{base}_run_{run}"),
+    })
+}
+
+/// Drops the database of `url` if it exists (the demo's own scratch database).
+async fn drop_database(url: &str) -> anyhow::Result<()> {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+    let (server, name) = url
+        .rsplit_once('/')
+        .context("DATABASE_URL must end with /database")?;
+    let name = name.split('?').next().unwrap_or(name);
+    anyhow::ensure!(
+        name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+        "database name {name:?}: letters, digits and _ only"
+    );
+    let mut conn = AsyncPgConnection::establish(&format!("{server}/postgres"))
+        .await
+        .with_context(|| format!("DATABASE_URL: cannot connect to {server}"))?;
+    conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await?;
     Ok(())
 }
 

@@ -363,6 +363,11 @@ pub async fn successful_payment(
             .money("balance", lang, top_up.balance.available)
             .text("charge", &payment.telegram_payment_charge_id.0),
     );
+    if ctx.user.banned {
+        // Credited (an admin may refund it), and nothing else: no screens for them.
+        send::send(&bot, ctx.chat, &Screen::new(receipt)).await?;
+        return Ok(());
+    }
     // Back to the order that was waiting for this money, if any.
     let state = State::load(&mut *ui.db().await?, ctx.chat.0).await?;
     if let Some(w) = state.wizard.filter(|w| w.step == Step::Confirm)

@@ -110,10 +110,16 @@ pub async fn confirm_screen(
             );
         }
         _ => {
+            // A fixed price has nothing to break down: no empty "()".
+            let id = if breakdown.is_empty() {
+                "confirm-price-fixed"
+            } else {
+                "confirm-price"
+            };
             text.push_str(
                 &i.tf(
                     lang,
-                    "confirm-price",
+                    id,
                     &Args::new()
                         .money("price", lang, quote.price)
                         .text("breakdown", &breakdown),
@@ -245,7 +251,8 @@ pub async fn run(
         return stale(bot, ui, ctx, q).await;
     };
     answer(bot, q, Some(ui.i18n.t(ctx.lang, "run-started"))).await?;
-    let settings = ui.settings().await?;
+    // Read fresh, not from the few-seconds cache: these are the settings the charge uses.
+    let settings = ledger::effective_settings(&mut *ui.db().await?, &ui.base_settings).await?;
     let input = match wizard::validated(model, &w) {
         Ok(v) => v,
         Err(_) => return wizard::go_confirm(bot, ui, ctx, model, w, Some(message)).await,

@@ -33,6 +33,9 @@ fn money_text(ui: &Ui, lang: Lang, job: &Job) -> String {
     let args = Args::new().money("price", lang, job.price);
     if job.is_free {
         ui.i18n.t(lang, "job-free")
+    } else if job.state == JobState::Created {
+        // Never held (Run met an empty balance): nothing was or is taken.
+        ui.i18n.t(lang, "job-not-charged")
     } else if matches!(job.state, JobState::Succeeded | JobState::Delivered) && !job.late_success {
         ui.i18n.tf(lang, "job-charged", &args)
     } else if job.state.is_final() {

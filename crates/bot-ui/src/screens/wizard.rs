@@ -25,14 +25,13 @@ use crate::state::{Mode, State, Step, Upload, Wizard};
 use crate::{Ui, UiBot};
 
 /// The parameters asked one by one, in order: required uploads, the prompt, then required
-/// parameters without a default.
+/// parameters without a default. An optional upload (an end frame, a reference image) is not
+/// asked, even when it takes at least one file once given: the settings screen offers it.
 pub fn required_steps(model: &Model) -> Vec<&Param> {
     let mut out: Vec<&Param> = model
         .params
         .iter()
-        .filter(|p| {
-            matches!(p.kind, ParamKind::Upload { min_items, .. } if p.required || min_items > 0)
-        })
+        .filter(|p| matches!(p.kind, ParamKind::Upload { .. }) && p.required)
         .collect();
     if let Some(p) = model.prompt_param() {
         out.push(p);
