@@ -50,3 +50,8 @@ impl Screen {
         (!self.rows.is_empty()).then(|| InlineKeyboardMarkup::new(self.rows.clone()))
     }
 }
+
+/// A notice above a screen ("⚠️ too long…"), followed by a blank line; empty without one.
+pub fn notice_prefix(notice: Option<String>) -> String {
+    notice.map(|n| format!("{n}\n\n")).unwrap_or_default()
+}

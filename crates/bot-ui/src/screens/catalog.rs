@@ -32,7 +32,6 @@ pub fn price_label(ui: &Ui, lang: Lang, model: &Model, settings: &Settings, free
 }
 
 /// A page of models as buttons, with a pager whose buttons are made by `page_action`.
-#[allow(clippy::too_many_arguments)] // each is one part of the page; a struct would only rename them
 fn model_list(
     ui: &Ui,
     lang: Lang,
@@ -41,7 +40,6 @@ fn model_list(
     page: u16,
     settings: &Settings,
     page_action: impl Fn(u16) -> Action,
-    back: Action,
 ) -> Screen {
     let free = ui.free_models(settings);
     let size = ui.config.page_size.max(1);
@@ -76,7 +74,7 @@ fn model_list(
         }
         screen = screen.row(pager);
     }
-    screen.row(vec![button(ui.i18n.t(lang, "back"), back)])
+    screen.row(vec![button(ui.i18n.t(lang, "back"), Action::Menu)])
 }
 
 /// A category page.
@@ -102,18 +100,16 @@ pub async fn show_category(
             .raw("category", category_label(ui, ctx.lang, category))
             .num("count", models.len() as i64),
     );
-    let screen = model_list(
-        ui,
-        ctx.lang,
-        title,
-        &models,
-        page,
-        &settings,
-        |page| Action::Category { category, page },
-        Action::Menu,
-    );
+    let screen = model_list(ui, ctx.lang, title, &models, page, &settings, |page| {
+        Action::Category { category, page }
+    });
     send::show(bot, ctx.chat, at, &screen).await?;
     Ok(())
+}
+
+/// A list of models given by id (unknown ids skipped).
+fn by_ids<'c>(ui: &'c Ui, ids: &[String]) -> Vec<&'c Model> {
+    ids.iter().filter_map(|id| ui.catalog.get(id)).collect()
 }
 
 /// The free models.
@@ -126,7 +122,7 @@ pub async fn show_free(
 ) -> HandlerResult {
     let settings = ui.settings().await?;
     let ids = ui.free_models(&settings);
-    let models: Vec<&Model> = ids.iter().filter_map(|id| ui.catalog.get(id)).collect();
+    let models = by_ids(ui, &ids);
     let title = ui.i18n.tf(
         ctx.lang,
         "free-title",
@@ -134,16 +130,9 @@ pub async fn show_free(
             .num("per_day", i64::from(settings.free.per_day))
             .num("per_hour", i64::from(settings.free.per_hour)),
     );
-    let screen = model_list(
-        ui,
-        ctx.lang,
-        title,
-        &models,
-        page,
-        &settings,
-        |page| Action::Free { page },
-        Action::Menu,
-    );
+    let screen = model_list(ui, ctx.lang, title, &models, page, &settings, |page| {
+        Action::Free { page }
+    });
     send::show(bot, ctx.chat, at, &screen).await?;
     Ok(())
 }
@@ -158,7 +147,7 @@ pub async fn show_popular(
 ) -> HandlerResult {
     let settings = ui.settings().await?;
     let ids = ui.popular().await?;
-    let models: Vec<&Model> = ids.iter().filter_map(|id| ui.catalog.get(id)).collect();
+    let models = by_ids(ui, &ids);
     let screen = model_list(
         ui,
         ctx.lang,
@@ -167,7 +156,6 @@ pub async fn show_popular(
         page,
         &settings,
         |page| Action::Popular { page },
-        Action::Menu,
     );
     send::show(bot, ctx.chat, at, &screen).await?;
     Ok(())
@@ -226,16 +214,7 @@ pub async fn search(
                 .num("count", hits.len() as i64),
         )
     };
-    let screen = model_list(
-        ui,
-        ctx.lang,
-        title,
-        &hits,
-        0,
-        &settings,
-        |_| Action::Search,
-        Action::Menu,
-    );
+    let screen = model_list(ui, ctx.lang, title, &hits, 0, &settings, |_| Action::Search);
     send::send(bot, ctx.chat, &screen).await?;
     Ok(())
 }

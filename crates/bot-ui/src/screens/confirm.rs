@@ -77,11 +77,7 @@ pub async fn confirm_screen(
         None => FreeStatus::NotFree,
     };
     let free = matches!(status, FreeStatus::Free { .. });
-    let mut text = String::new();
-    if let Some(n) = notice {
-        text.push_str(&n);
-        text.push_str("\n\n");
-    }
+    let mut text = crate::keyboard::notice_prefix(notice);
     text.push_str(&i.tf(
         lang,
         "confirm-title",

@@ -290,11 +290,7 @@ pub fn step_screen(
         ),
         _ => format!("<b>{}</b>", escape(model.title.get(c))),
     };
-    let mut text = String::new();
-    if let Some(n) = notice {
-        text.push_str(&n);
-        text.push_str("\n\n");
-    }
+    let mut text = crate::keyboard::notice_prefix(notice);
     text.push_str(&header);
     text.push_str("\n\n<b>");
     text.push_str(&escape(p.label.get(c)));
@@ -570,11 +566,7 @@ pub fn settings_screen(
 ) -> Screen {
     let i = &ui.i18n;
     let c = code(lang);
-    let mut text = String::new();
-    if let Some(n) = notice {
-        text.push_str(&n);
-        text.push_str("\n\n");
-    }
+    let mut text = crate::keyboard::notice_prefix(notice);
     text.push_str(&i.tf(
         lang,
         "settings-title",
@@ -1119,6 +1111,27 @@ struct Incoming {
     seconds: Option<u32>,
 }
 
+impl Incoming {
+    /// A video, audio or voice message's file, with fallbacks for what Telegram left out.
+    fn media(
+        media: MediaKind,
+        file: &teloxide::types::FileMeta,
+        name: &str,
+        mime: Option<String>,
+        default_mime: &str,
+        seconds: Option<u32>,
+    ) -> Incoming {
+        Incoming {
+            media,
+            file_id: file.id.to_string(),
+            size: u64::from(file.size),
+            name: name.to_string(),
+            mime: mime.unwrap_or_else(|| default_mime.to_string()),
+            seconds,
+        }
+    }
+}
+
 fn incoming(msg: &Message) -> Option<Incoming> {
     if let Some(sizes) = msg.photo() {
         let best = sizes.iter().max_by_key(|s| s.width * s.height)?;
@@ -1132,46 +1145,34 @@ fn incoming(msg: &Message) -> Option<Incoming> {
         });
     }
     if let Some(v) = msg.video() {
-        return Some(Incoming {
-            media: MediaKind::Video,
-            file_id: v.file.id.to_string(),
-            size: u64::from(v.file.size),
-            name: v.file_name.clone().unwrap_or_else(|| "video.mp4".into()),
-            mime: v
-                .mime_type
-                .as_ref()
-                .map(|m| m.to_string())
-                .unwrap_or_else(|| "video/mp4".into()),
-            seconds: Some(v.duration.seconds()),
-        });
+        return Some(Incoming::media(
+            MediaKind::Video,
+            &v.file,
+            v.file_name.as_deref().unwrap_or("video.mp4"),
+            v.mime_type.as_ref().map(|m| m.to_string()),
+            "video/mp4",
+            Some(v.duration.seconds()),
+        ));
     }
     if let Some(a) = msg.audio() {
-        return Some(Incoming {
-            media: MediaKind::Audio,
-            file_id: a.file.id.to_string(),
-            size: u64::from(a.file.size),
-            name: a.file_name.clone().unwrap_or_else(|| "audio.mp3".into()),
-            mime: a
-                .mime_type
-                .as_ref()
-                .map(|m| m.to_string())
-                .unwrap_or_else(|| "audio/mpeg".into()),
-            seconds: Some(a.duration.seconds()),
-        });
+        return Some(Incoming::media(
+            MediaKind::Audio,
+            &a.file,
+            a.file_name.as_deref().unwrap_or("audio.mp3"),
+            a.mime_type.as_ref().map(|m| m.to_string()),
+            "audio/mpeg",
+            Some(a.duration.seconds()),
+        ));
     }
     if let Some(v) = msg.voice() {
-        return Some(Incoming {
-            media: MediaKind::Audio,
-            file_id: v.file.id.to_string(),
-            size: u64::from(v.file.size),
-            name: "voice.ogg".into(),
-            mime: v
-                .mime_type
-                .as_ref()
-                .map(|m| m.to_string())
-                .unwrap_or_else(|| "audio/ogg".into()),
-            seconds: Some(v.duration.seconds()),
-        });
+        return Some(Incoming::media(
+            MediaKind::Audio,
+            &v.file,
+            "voice.ogg",
+            v.mime_type.as_ref().map(|m| m.to_string()),
+            "audio/ogg",
+            Some(v.duration.seconds()),
+        ));
     }
     if let Some(d) = msg.document() {
         let mime = d
