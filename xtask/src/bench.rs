@@ -39,6 +39,31 @@ pub enum Which {
         #[arg(long, default_value_t = 10)]
         scale: u32,
     },
+    /// The Telegram side: N users walking the menus of the real product (handler tree, database
+    /// reads) in a closed loop against the fake Bot API, flood limits lifted: updates handled
+    /// per second and p50/p99 latency, against a minimal teloxide echo bot on the same fake in
+    /// the same run. Then the real `bot` binary (release): spawn → first answer, idle memory.
+    Ui {
+        /// Simulated user counts (each user in a closed loop); every workload runs at each.
+        #[arg(long, value_delimiter = ',', default_value = "1,64")]
+        users: Vec<usize>,
+        /// Measured seconds per workload.
+        #[arg(long, default_value_t = 8)]
+        seconds: u64,
+        /// Warm-up seconds per workload (not measured).
+        #[arg(long, default_value_t = 2)]
+        warmup: u64,
+        /// Skip building and measuring the real binary.
+        #[arg(long)]
+        no_binary: bool,
+        /// Keep tg-fake's call recording on (its default), to see what it costs.
+        #[arg(long)]
+        record_calls: bool,
+        /// Set synchronous_commit = off on the walk's scratch database, to see what waiting
+        /// for the disk at each commit costs.
+        #[arg(long)]
+        async_commit: bool,
+    },
 }
 
 pub fn run(which: Which) -> Result<()> {
@@ -61,6 +86,21 @@ pub fn run(which: Which) -> Result<()> {
         Which::Registry { runs } => registry(runs),
         Which::Ledger { seconds, clients } => crate::bench_ledger::run(seconds, &clients),
         Which::Pipeline { jobs, scale } => crate::bench_pipeline::run(jobs, scale),
+        Which::Ui {
+            users,
+            seconds,
+            warmup,
+            no_binary,
+            record_calls,
+            async_commit,
+        } => crate::bench_ui::run(&crate::bench_ui::Options {
+            async_commit,
+            users,
+            seconds,
+            warmup,
+            binary: !no_binary,
+            record_calls,
+        }),
     }
 }
 

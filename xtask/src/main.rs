@@ -10,9 +10,12 @@ mod artifacts;
 mod bench;
 mod bench_ledger;
 mod bench_pipeline;
+mod bench_ui;
+mod e2e;
 mod ledger_db;
 mod postgres;
 mod project;
+mod run_cmd;
 mod smoke;
 mod test_cmd;
 mod verify;
@@ -55,6 +58,19 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Run the bot when BOT_TOKEN and KIE_API_KEY are set (environment or .env); otherwise run
+    /// the self-contained demo (Kie simulator, fake Telegram, a scripted user) on PostgreSQL
+    /// found as `test` finds it.
+    Run {
+        /// Passed to the bot, e.g. `--lang en` for the demo.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Run the main journey of the real bot (/start → model → wizard → Stars top-up → run →
+    /// result; price shown = amount charged) against the Kie simulator and a fake Telegram on a
+    /// scratch database, in Russian then English. Writes artifacts/e2e_flow_check.{json,md};
+    /// fails if a step fails. Needs PostgreSQL (found as `test` finds it).
+    E2e,
     /// Benchmarks (run in a release build; printed as ratios against an anchor in the same run).
     Bench {
         #[command(subcommand)]
@@ -73,6 +89,8 @@ fn main() {
         Command::AuditPricing => artifacts::audit_pricing(),
         Command::AuditModelCoverage => artifacts::audit_model_coverage(),
         Command::Test { throwaway_pg, args } => test_cmd::run(throwaway_pg, &args),
+        Command::Run { args } => run_cmd::run(&args),
+        Command::E2e => e2e::run(),
         Command::Bench { which } => bench::run(which),
     };
     if let Err(e) = result {

@@ -20,8 +20,8 @@ use crate::{
     server,
     state::{BotIdentity, Shared},
     types::{
-        BotCommand, Call, CallbackAnswer, ChargeSummary, ChatMessage, FakeError, PreCheckoutAnswer,
-        UserSpec,
+        BotCommand, Call, CallEvent, CallbackAnswer, ChargeSummary, ChatMessage, FakeError,
+        PreCheckoutAnswer, UserSpec,
     },
     user::FakeUser,
 };
@@ -237,6 +237,24 @@ impl FakeTelegram {
     /// Forgets the recorded calls.
     pub fn clear_calls(&self) {
         self.shared.update(|st| st.calls.clear());
+    }
+
+    /// Turns the recording of calls on (the default) or off. Off, nothing is added to
+    /// [`FakeTelegram::calls`] (so `calls`, `calls_of`, `wait_calls` and
+    /// `max_sends_per_window` see nothing new) and no parameters are copied: for benchmarks,
+    /// whose millions of calls would otherwise grow without bound. Chats, answers and
+    /// [`FakeTelegram::subscribe_calls`] work as before.
+    pub fn set_record_calls(&self, on: bool) {
+        self.shared.update(|st| st.record_calls = on);
+    }
+
+    /// A stream of [`CallEvent`]s: one per call answered from now on (every method,
+    /// `getUpdates` included), in answer order, whether or not calls are recorded. Costs
+    /// nothing while nobody subscribes; a dropped receiver unsubscribes.
+    pub fn subscribe_calls(&self) -> tokio::sync::mpsc::UnboundedReceiver<CallEvent> {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        self.shared.update(|st| st.call_watchers.push(tx));
+        rx
     }
 
     /// The most successful sends and edits (`send*` but `sendChatAction`, `edit*`) to one chat

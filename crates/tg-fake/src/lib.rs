@@ -66,6 +66,9 @@
 //! status); [`FakeTelegram::chat`] is the visible state of a chat after edits and deletions;
 //! [`FakeTelegram::wait_for`] and friends wait on state changes and fail with a dump of the
 //! chats. [`FakeTelegram::max_sends_per_window`] checks flood limits.
+//! For benchmarks, [`FakeTelegram::set_record_calls`] turns the recording off and
+//! [`FakeTelegram::subscribe_calls`] streams a small [`CallEvent`] per answered call instead
+//! (no parameters copied, no chat state cloned).
 //!
 //! # Playing users
 //! [`FakeTelegram::user`] gives a [`FakeUser`] who sends texts (commands get a `bot_command`
@@ -86,8 +89,8 @@ mod wire;
 
 pub use fake::{FakeConfig, FakeTelegram};
 pub use types::{
-    BotCommand, Button, Call, CallbackAnswer, ChargeSummary, ChatMessage, FakeError, FileSummary,
-    InvoiceSummary, MessageKind, PreCheckoutAnswer, UserSpec,
+    BotCommand, Button, Call, CallEvent, CallbackAnswer, ChargeSummary, ChatMessage, FakeError,
+    FileSummary, InvoiceSummary, MessageKind, PreCheckoutAnswer, UserSpec,
 };
 pub use user::{
     FakeUser, PRE_CHECKOUT_TIMEOUT, PaymentResult, PressedButton, UserMedia, UserMessage,

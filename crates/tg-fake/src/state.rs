@@ -371,7 +371,13 @@ impl State {
     // ---- calls --------------------------------------------------------------------------
 
     /// Records an answered call (unless recording is off) and tells the subscribers.
-    pub fn record_call(&mut self, method: &str, request: &ApiRequest, at: Instant, result: &ApiResult) {
+    pub fn record_call(
+        &mut self,
+        method: &str,
+        request: &ApiRequest,
+        at: Instant,
+        result: &ApiResult,
+    ) {
         let (status, error) = match result {
             Ok(_) => (200, None),
             Err(f) => (f.code, Some(f.description.clone())),
@@ -404,8 +410,7 @@ impl State {
                 answered_at: Instant::now(),
                 status,
             };
-            self.call_watchers
-                .retain(|w| w.send(event.clone()).is_ok());
+            self.call_watchers.retain(|w| w.send(event.clone()).is_ok());
         }
         if self.record_calls {
             self.calls.push(Call {

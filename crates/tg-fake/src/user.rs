@@ -277,14 +277,13 @@ impl FakeUser {
                 None => json!({"chat": st.chat_json(chat_id), "message_id": message_id, "date": 0}),
             };
             let callback_id = format!("fake-callback-{}", st.next_unique());
-            st.callbacks
-                .insert(
-                    callback_id.clone(),
-                    CallbackRecord {
-                        chat_id,
-                        answer: None,
-                    },
-                );
+            st.callbacks.insert(
+                callback_id.clone(),
+                CallbackRecord {
+                    chat_id,
+                    answer: None,
+                },
+            );
             let update_id = st.push_update(json!({"callback_query": {
                 "id": callback_id,
                 "from": from,

@@ -549,3 +549,49 @@ async fn other_media_kinds_parse_and_captions_and_media_can_be_edited() {
     assert_eq!(m.file.unwrap().bytes, png);
     assert!(m.raw.get("video").is_none());
 }
+
+#[tokio::test]
+async fn call_events_stream_every_answer_and_recording_can_be_turned_off() {
+    let (fake, bot) = setup().await;
+    let mut events = fake.subscribe_calls();
+    fake.set_record_calls(false);
+    let alice = fake.user(UserSpec::new(42, "Alice"));
+    let sent = bot
+        .send_message(ChatId(42), "menu")
+        .reply_markup(keyboard())
+        .await
+        .unwrap();
+    let press = alice.press("Buy").await.unwrap();
+    bot.answer_callback_query(teloxide::types::CallbackQueryId(press.callback_id.clone()))
+        .await
+        .unwrap();
+    let refused = bot.edit_message_text(ChatId(42), MessageId(999), "x").await;
+    assert!(refused.is_err());
+
+    let send = events.recv().await.unwrap();
+    assert_eq!(send.method, "sendmessage");
+    assert_eq!(
+        (send.chat_id, send.message_id, send.status),
+        (Some(42), Some(sent.id.0), 200)
+    );
+    let answer = events.recv().await.unwrap();
+    assert_eq!(answer.method, "answercallbackquery");
+    // The chat of the press it answers, though the call names none.
+    assert_eq!(answer.chat_id, Some(42));
+    assert_eq!(answer.callback_query_id.as_ref(), Some(&press.callback_id));
+    assert!(answer.at >= send.at && answer.answered_at >= answer.at);
+    let edit = events.recv().await.unwrap();
+    assert_eq!(
+        (edit.method.as_str(), edit.message_id, edit.status),
+        ("editmessagetext", Some(999), 400)
+    );
+    // Nothing recorded, yet the chat and the answer are there.
+    assert!(fake.calls().is_empty());
+    assert_eq!(fake.chat(42).len(), 1);
+    assert!(fake.callback_answer(&press.callback_id).is_some());
+
+    fake.set_record_calls(true);
+    bot.send_message(ChatId(42), "again").await.unwrap();
+    assert_eq!(fake.calls_of("sendMessage").len(), 1);
+    assert_eq!(events.recv().await.unwrap().method, "sendmessage");
+}

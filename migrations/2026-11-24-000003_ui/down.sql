@@ -1,2 +1,0 @@
-DROP INDEX IF EXISTS jobs_created;
-DROP TABLE IF EXISTS dialogues;
