@@ -7,9 +7,7 @@
 //!   History, Menu, Popular, back, and again — each waiting for the bot's answer (the callback
 //!   answered and the screen sent or edited) before the next tap.
 //! - **Anchor:** a minimal teloxide echo bot (a `Dispatcher` with one endpoint that answers every
-//!   text with `sendMessage`), N users sending texts in a closed loop; also the same echo bot
-//!   behind the `Throttle` adaptor with the same lifted limits, which ours uses, to tell the
-//!   adaptor's share from the handlers'.
+//!   text with `sendMessage`), N users sending texts in a closed loop.
 //!
 //! Latency is from the moment the fake queued the update (just before the user pushes it) to the
 //! arrival at the fake of the bot's first answering call for it (`answerCallbackQuery`,
@@ -104,10 +102,9 @@ pub fn run(o: &Options) -> Result<()> {
             println!("{users} user(s):");
             let url = test_db::with_database(&pg.url, db);
             let walk = ours(&url, users, o, &window).await?;
-            let plain = echo(users, o, &window, false).await?;
-            let throttled = echo(users, o, &window, true).await?;
-            report(&walk, &plain, &throttled, o.seconds);
-            errors += walk.errors + plain.errors + throttled.errors;
+            let plain = echo(users, o, &window).await?;
+            report(&walk, &plain, o.seconds);
+            errors += walk.errors + plain.errors;
         }
         if let Some(bin) = &bin {
             binary(bin, &bin_url).await?;
@@ -146,8 +143,8 @@ struct Sample {
     first: Duration,
     /// To the call that showed the screen.
     screen: Duration,
-    /// A button press (answered by `answerCallbackQuery` and an edit, which teloxide's
-    /// `Throttle` lets through), rather than a text (answered by `sendMessage`, which it queues).
+    /// A button press (answered by `answerCallbackQuery` and an edit) rather than a text
+    /// (answered by `sendMessage`).
     press: bool,
 }
 
@@ -506,8 +503,8 @@ async fn ours(url: &str, users: usize, o: &Options, window: &Window) -> Result<M
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let commits_before = commits(url).await?;
     println!(
-        "  ours: the real App (bot_ui::schema, PostgreSQL pool of 16, Throttle with flood limits lifted: {}/s per chat, {}/s overall)",
-        limits.messages_per_sec_chat, limits.messages_per_sec_overall
+        "  ours: the real App (bot_ui::schema, PostgreSQL pool of 16, flood limits lifted: {}/s per chat, {}/s overall)",
+        limits.per_chat_per_sec, limits.overall_per_sec
     );
     let specs = (0..users)
         .map(|i| UserSpec::new(800_000_000 + i as i64, &format!("Bench {i}")).language("ru"))
@@ -608,39 +605,31 @@ async fn stop_dispatcher(stop: StopToken, task: tokio::task::JoinHandle<()>) -> 
         .context("the echo bot's task")
 }
 
-async fn echo(users: usize, o: &Options, window: &Window, throttled: bool) -> Result<Measured> {
+async fn echo(users: usize, o: &Options, window: &Window) -> Result<Measured> {
     let fake = FakeTelegram::start(ECHO_TOKEN).await;
     fake.set_record_calls(o.record_calls);
     let bot = teloxide::Bot::new(ECHO_TOKEN).set_api_url(fake.api_url());
-    let (stop, task) = if throttled {
-        start_echo(bot_ui::throttled(bot, StackOptions::fast("").limits)).await
-    } else {
-        start_echo(bot).await
-    };
+    let (stop, task) = start_echo(bot).await;
     let specs = (0..users)
         .map(|i| UserSpec::new(900_000_000 + i as i64, &format!("Echo {i}")).language("ru"))
         .collect();
     let probes = probes(&fake, specs);
     let mut m = closed_loops(probes, window, |_| Echo).await;
-    m.name = if throttled {
-        "echo + Throttle"
-    } else {
-        "echo (anchor)"
-    };
+    m.name = "echo (anchor)";
     m.round_len = 1;
     stop_dispatcher(stop, task).await?;
     fake.shutdown();
     Ok(m)
 }
 
-fn report(ours: &Measured, echo: &Measured, throttled: &Measured, seconds: u64) {
+fn report(ours: &Measured, echo: &Measured, seconds: u64) {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!();
     println!(
         "  {:<18} {:>10} {:>9} {:>9} {:>11} {:>11} {:>7}",
         "workload", "updates/s", "p50 ms", "p99 ms", "screen p50", "screen p99", "errors"
     );
-    for m in [ours, echo, throttled] {
+    for m in [ours, echo] {
         println!(
             "  {:<18} {:>10.0} {:>9.2} {:>9.2} {:>11.2} {:>11.2} {:>7}",
             m.name,
@@ -654,7 +643,7 @@ fn report(ours: &Measured, echo: &Measured, throttled: &Measured, seconds: u64) 
     }
     let taps = ours.samples.iter().filter(|s| s.press).count();
     println!(
-        "  {:<18} {:>10} {:>9.2} {:>9.2} {:>11.2} {:>11.2}   ({taps} taps: answerCallbackQuery + editMessageText, not throttled)",
+        "  {:<18} {:>10} {:>9.2} {:>9.2} {:>11.2} {:>11.2}   ({taps} taps: answerCallbackQuery + editMessageText)",
         "  ours, taps",
         "",
         ms(ours.pct_of(0.50, false, |s| s.press)),
@@ -663,7 +652,7 @@ fn report(ours: &Measured, echo: &Measured, throttled: &Measured, seconds: u64) 
         ms(ours.pct_of(0.99, true, |s| s.press)),
     );
     println!(
-        "  {:<18} {:>10} {:>9.2} {:>9.2} {:>11.2} {:>11.2}   ({} × /start: sendMessage, queued by teloxide's Throttle)",
+        "  {:<18} {:>10} {:>9.2} {:>9.2} {:>11.2} {:>11.2}   ({} × /start: sendMessage)",
         "  ours, /start",
         "",
         ms(ours.pct_of(0.50, false, |s| !s.press)),
@@ -682,16 +671,8 @@ fn report(ours: &Measured, echo: &Measured, throttled: &Measured, seconds: u64) 
         ms(ours.pct(0.99, false)),
     );
     println!(
-        "  ours / echo + Throttle: throughput {:.2}, p99 {:.2}×",
-        ratio(ours.per_second(seconds), throttled.per_second(seconds)),
-        ratio(ms(ours.pct(0.99, false)), ms(throttled.pct(0.99, false))),
-    );
-    println!(
         "  (latency: update queued → the bot's first answering call at the fake; screen: → the sendMessage/editMessageText showing it; one round of the walk is {} actions)",
         ours.round_len
-    );
-    println!(
-        "  (teloxide's Throttle releases queued sends on a fixed 250 ms tick whatever the limits, so every sendMessage waits 0–250 ms; edits and callback answers bypass it)"
     );
     if let Some(c) = ours.commits_per_action {
         println!(
@@ -699,7 +680,7 @@ fn report(ours: &Measured, echo: &Measured, throttled: &Measured, seconds: u64) 
             ours.actions
         );
     }
-    for m in [ours, echo, throttled] {
+    for m in [ours, echo] {
         if let Some(e) = &m.first_error {
             println!("  {}: first error: {e}", m.name);
         }

@@ -213,8 +213,11 @@ impl TelegramDeliver {
                         InputMedia::Photo(m)
                     })
                     .collect();
-                let msgs = send::with_retry_after(|| {
-                    self.bot.send_media_group(chat, media.clone()).into_future()
+                let msgs = send::limited(&self.bot, chat, || {
+                    self.bot
+                        .api()
+                        .send_media_group(chat, media.clone())
+                        .into_future()
                 })
                 .await?;
                 sent.extend(msgs.iter().filter_map(file_record));
@@ -251,7 +254,7 @@ impl TelegramDeliver {
         keyboard: Option<teloxide::types::InlineKeyboardMarkup>,
     ) -> Result<Option<Value>, RequestError> {
         let caption = clip_to(&caption, CAPTION_CHARS);
-        let bot = &self.bot;
+        let bot = self.bot.api();
         macro_rules! with_kb {
             ($req:expr) => {{
                 let mut r = $req.caption(caption.clone()).parse_mode(ParseMode::Html);
@@ -269,11 +272,11 @@ impl TelegramDeliver {
                 if let Some(k) = &keyboard {
                     r = r.reply_markup(k.clone());
                 }
-                send::with_retry_after(|| r.clone().into_future()).await?
+                send::limited(&self.bot, chat, || r.clone().into_future()).await?
             }
             (ResultKind::Image, Some(bytes)) if bytes.len() <= PHOTO_UPLOAD_LIMIT => {
                 let file = InputFile::memory(bytes.clone()).file_name("result.png");
-                match send::with_retry_after(|| {
+                match send::limited(&self.bot, chat, || {
                     with_kb!(bot.send_photo(chat, file.clone())).into_future()
                 })
                 .await
@@ -282,7 +285,7 @@ impl TelegramDeliver {
                     // Telegram refuses some images as photos (sides, ratio): send the file.
                     Err(RequestError::Api(e)) if !is_unreachable(&RequestError::Api(e.clone())) => {
                         let file = InputFile::memory(bytes).file_name("result.png");
-                        send::with_retry_after(|| {
+                        send::limited(&self.bot, chat, || {
                             with_kb!(bot.send_document(chat, file.clone())).into_future()
                         })
                         .await?
@@ -299,19 +302,19 @@ impl TelegramDeliver {
                 let file = InputFile::memory(bytes).file_name(name);
                 match kind {
                     ResultKind::Video => {
-                        send::with_retry_after(|| {
+                        send::limited(&self.bot, chat, || {
                             with_kb!(bot.send_video(chat, file.clone())).into_future()
                         })
                         .await?
                     }
                     ResultKind::Audio => {
-                        send::with_retry_after(|| {
+                        send::limited(&self.bot, chat, || {
                             with_kb!(bot.send_audio(chat, file.clone())).into_future()
                         })
                         .await?
                     }
                     _ => {
-                        send::with_retry_after(|| {
+                        send::limited(&self.bot, chat, || {
                             with_kb!(bot.send_document(chat, file.clone())).into_future()
                         })
                         .await?
@@ -331,7 +334,7 @@ impl TelegramDeliver {
                 if let Some(k) = &keyboard {
                     r = r.reply_markup(k.clone());
                 }
-                send::with_retry_after(|| r.clone().into_future()).await?
+                send::limited(&self.bot, chat, || r.clone().into_future()).await?
             }
         };
         Ok(file_record(&msg))
@@ -368,12 +371,13 @@ impl TelegramDeliver {
                 let text = f.get("text").and_then(Value::as_str).unwrap_or("");
                 let mut r = self
                     .bot
+                    .api()
                     .send_message(chat, format!("{cap}\n\n{}", escape(&clip_to(text, 3500))))
                     .parse_mode(ParseMode::Html);
                 if let Some(k) = kb {
                     r = r.reply_markup(k);
                 }
-                r.await?;
+                send::limited(&self.bot, chat, || r.clone().into_future()).await?;
                 continue;
             }
             let Some(id) = f.get("file_id").and_then(Value::as_str) else {
@@ -386,14 +390,15 @@ impl TelegramDeliver {
                     if let Some(k) = &kb {
                         r = r.reply_markup(k.clone());
                     }
-                    r.await?;
+                    send::limited(&self.bot, chat, || r.clone().into_future()).await?;
                 }};
             }
+            let api = self.bot.api();
             match kind {
-                "photo" => go!(self.bot.send_photo(chat, file)),
-                "video" => go!(self.bot.send_video(chat, file)),
-                "audio" => go!(self.bot.send_audio(chat, file)),
-                _ => go!(self.bot.send_document(chat, file)),
+                "photo" => go!(api.send_photo(chat, file)),
+                "video" => go!(api.send_video(chat, file)),
+                "audio" => go!(api.send_audio(chat, file)),
+                _ => go!(api.send_document(chat, file)),
             }
         }
         Ok(true)

@@ -28,6 +28,7 @@
 
 pub mod callback;
 mod deliver;
+mod flood;
 pub mod i18n;
 mod keyboard;
 mod schema;
@@ -41,8 +42,6 @@ use std::time::{Duration, Instant};
 use catalog::Catalog;
 use generation::Pipeline;
 use pricing::Settings;
-use teloxide::adaptors::Throttle;
-use teloxide::adaptors::throttle::Limits;
 use teloxide::payloads::SetMyCommandsSetters;
 use teloxide::requests::Requester;
 
@@ -50,20 +49,7 @@ pub use deliver::TelegramDeliver;
 pub use i18n::{I18n, Lang};
 pub use schema::{HandlerResult, commands_for, schema};
 
-/// The bot as the UI uses it: every send goes through teloxide's [`Throttle`] (per-chat and
-/// global flood limits, waits out 429 `retry_after`).
-pub type UiBot = Throttle<teloxide::Bot>;
-
-/// Wraps a bot in the throttle with `limits` (spawns the throttle's worker on the runtime).
-pub fn throttled(bot: teloxide::Bot, limits: Limits) -> UiBot {
-    Throttle::new_spawn(bot, limits)
-}
-
-/// Telegram's documented flood limits (1 message per second per chat, 30 per second overall,
-/// 20 per minute per group).
-pub fn telegram_limits() -> Limits {
-    Limits::default()
-}
+pub use flood::{FloodLimits, UiBot};
 
 /// Settings of the interface.
 #[derive(Clone, Debug)]
@@ -214,8 +200,11 @@ impl Ui {
 
 /// Registers the command menu in Russian and English (`setMyCommands` per language).
 pub async fn register_commands(bot: &UiBot, i18n: &I18n) -> anyhow::Result<()> {
-    bot.set_my_commands(commands_for(i18n, Lang::En)).await?;
-    bot.set_my_commands(commands_for(i18n, Lang::Ru))
+    bot.api()
+        .set_my_commands(commands_for(i18n, Lang::En))
+        .await?;
+    bot.api()
+        .set_my_commands(commands_for(i18n, Lang::Ru))
         .language_code("ru")
         .await?;
     Ok(())

@@ -155,6 +155,8 @@ async fn guarded(
             "a handler failed"
         );
         if let Err(e) = bot
+            .to_chat(ctx.chat)
+            .await
             .send_message(ctx.chat, ui.i18n.t(ctx.lang, "error-internal"))
             .await
         {
@@ -238,13 +240,16 @@ async fn callback_ctx(q: CallbackQuery, ui: Ui) -> Option<Ctx> {
 }
 
 async fn banned_message(bot: UiBot, ui: Ui, ctx: Ctx) -> HandlerResult {
-    bot.send_message(ctx.chat, ui.i18n.t(ctx.lang, "banned"))
+    bot.to_chat(ctx.chat)
+        .await
+        .send_message(ctx.chat, ui.i18n.t(ctx.lang, "banned"))
         .await?;
     Ok(())
 }
 
 async fn banned_callback(bot: UiBot, ui: Ui, ctx: Ctx, q: CallbackQuery) -> HandlerResult {
-    bot.answer_callback_query(q.id)
+    bot.api()
+        .answer_callback_query(q.id)
         .text(ui.i18n.t(ctx.lang, "banned"))
         .show_alert(true)
         .await?;

@@ -1,6 +1,7 @@
 //! Sending and editing screens with the failure handling Telegram needs: "message is not
 //! modified" is success, a message that can no longer be edited is replaced by a new one, and a
-//! 429 is waited out (`retry_after`) for the requests the throttle does not retry (edits).
+//! 429 is waited out (`retry_after`). Every message waits for its flood allowance
+//! ([`UiBot::to_chat`]).
 //!
 //! This module must never swallow other errors: callers decide what a failure means.
 
@@ -32,7 +33,7 @@ where
             Err(RequestError::RetryAfter(after)) if tries < RETRIES_AFTER_429 => {
                 tries += 1;
                 tracing::warn!(?after, "Telegram asked to wait");
-                // Telegram's explicit instruction; the throttle has frozen sends meanwhile.
+                // Telegram's explicit instruction.
                 tokio::time::sleep(after.duration().max(Duration::from_millis(50))).await;
             }
             other => return other,
@@ -40,18 +41,41 @@ where
     }
 }
 
+/// Makes a request to `chat` (a send of any kind) within its flood allowance, waiting out
+/// 429s: the allowance is awaited before every attempt.
+pub async fn limited<T, F, Fut>(
+    bot: &UiBot,
+    chat: ChatId,
+    mut request: F,
+) -> Result<T, RequestError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, RequestError>>,
+{
+    with_retry_after(|| {
+        let attempt = request();
+        async move {
+            bot.to_chat(chat).await;
+            attempt.await
+        }
+    })
+    .await
+}
+
 /// Sends `screen` as a new message.
 pub async fn send(bot: &UiBot, chat: ChatId, screen: &Screen) -> Result<MessageId, RequestError> {
     let text = clip(&screen.text);
     let markup = screen.markup();
-    let msg = with_retry_after(|| {
+    let msg = with_retry_after(|| async {
         let mut req = bot
+            .to_chat(chat)
+            .await
             .send_message(chat, text.clone())
             .parse_mode(ParseMode::Html);
         if let Some(m) = &markup {
             req = req.reply_markup(m.clone());
         }
-        req.into_future()
+        req.await
     })
     .await?;
     Ok(msg.id)
@@ -66,14 +90,16 @@ pub async fn edit(
 ) -> Result<MessageId, RequestError> {
     let text = clip(&screen.text);
     let markup = screen.markup();
-    let res = with_retry_after(|| {
+    let res = with_retry_after(|| async {
         let mut req = bot
+            .to_chat(chat)
+            .await
             .edit_message_text(chat, id, text.clone())
             .parse_mode(ParseMode::Html);
         if let Some(m) = &markup {
             req = req.reply_markup(m.clone());
         }
-        req.into_future()
+        req.await
     })
     .await;
     match res {
@@ -139,6 +165,8 @@ pub async fn edit_plain(
 ) -> Result<(), RequestError> {
     let text = clip(&screen.text);
     let mut req = bot
+        .to_chat(chat)
+        .await
         .edit_message_text(chat, id, text)
         .parse_mode(ParseMode::Html);
     if let Some(m) = screen.markup() {

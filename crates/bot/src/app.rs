@@ -17,11 +17,11 @@ use catalog::Catalog;
 use generation::{Pipeline, PipelineConfig};
 use kie_client::{KieClient, KieConfig};
 use pricing::Settings;
-use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{Dispatcher, ShutdownToken};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
-use teloxide::update_listeners::Polling;
+use teloxide::stop::StopToken;
+use teloxide::update_listeners::{Polling, UpdateListener as _};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use url::Url;
@@ -48,7 +48,7 @@ pub struct AppConfig {
     /// The pipeline settings (callback URL and secrets included).
     pub pipeline: PipelineConfig,
     /// Outgoing flood limits.
-    pub limits: Limits,
+    pub limits: bot_ui::FloodLimits,
     /// Where the HTTP server (Kie callbacks, /healthz) listens, if anywhere.
     pub listen: Option<SocketAddr>,
     /// getUpdates long-poll time-out.
@@ -68,6 +68,7 @@ pub struct App {
     pub http_addr: Option<SocketAddr>,
     shutdown: CancellationToken,
     dispatcher: ShutdownToken,
+    polling: StopToken,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -124,7 +125,7 @@ impl App {
         };
         let bot =
             teloxide::Bot::new(&config.bot_token.0).set_api_url(config.telegram_api_url.clone());
-        let bot = bot_ui::throttled(bot, config.limits);
+        let bot = UiBot::new(bot, config.limits);
         let i18n = Arc::new(I18n::new());
         let deliver = TelegramDeliver::new(
             bot.clone(),
@@ -171,17 +172,18 @@ impl App {
             }));
         }
 
-        let mut dispatcher = Dispatcher::builder(bot.clone(), bot_ui::schema())
+        let mut dispatcher = Dispatcher::builder(bot.api().clone(), bot_ui::schema())
             .dependencies(dptree::deps![ui.clone(), bot.clone()])
             .default_handler(|_| async {})
             .error_handler(LoggingErrorHandler::with_custom_text("handler error"))
             .build();
         let dispatcher_token = dispatcher.shutdown_token();
-        let listener = Polling::builder(bot.clone())
+        let mut listener = Polling::builder(bot.api().clone())
             .timeout(config.poll_timeout)
             .delete_webhook()
             .await
             .build();
+        let polling = listener.stop_token();
         // Last in `tasks`: `stop` awaits it first.
         tasks.push(tokio::spawn(async move {
             dispatcher
@@ -198,14 +200,18 @@ impl App {
             http_addr,
             shutdown,
             dispatcher: dispatcher_token,
+            polling,
             tasks,
         })
     }
 
     /// Stops polling, lets handlers finish, stops the workers.
     pub async fn stop(mut self) {
-        // Not the future `shutdown()` returns: it is woken only if it was waiting before the
-        // dispatcher finished, so it can hang. The dispatcher's own task ending is the signal.
+        // Ending the update stream stops the dispatcher even when teloxide's shutdown signal
+        // is missed (it is lost if the dispatcher is busy with an update at that moment). Not
+        // the future `shutdown()` returns either: it hangs if the dispatcher finished first.
+        // The dispatcher's own task ending is the signal.
+        self.polling.stop();
         let _ = self.dispatcher.shutdown();
         if let Some(dispatcher) = self.tasks.pop() {
             let _ = dispatcher.await;

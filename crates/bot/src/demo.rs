@@ -13,7 +13,6 @@ use generation::PipelineConfig;
 use kie_client::{ApiKey, KieConfig};
 use kie_sim::{KieSim, SimConfig};
 use serde::Serialize;
-use teloxide::adaptors::throttle::Limits;
 use tg_fake::{ChatMessage, FakeTelegram, FakeUser, UserSpec};
 
 use crate::app::{App, AppConfig};
@@ -32,7 +31,7 @@ pub struct StackOptions {
     /// The simulator runs this many times faster than Kie.
     pub sim_speed: f64,
     /// Outgoing flood limits (tests lift the per-chat limit to run quickly).
-    pub limits: Limits,
+    pub limits: bot_ui::FloodLimits,
     /// The interface settings.
     pub ui: UiConfig,
 }
@@ -43,12 +42,7 @@ impl StackOptions {
         StackOptions {
             database_url: database_url.to_string(),
             sim_speed: 5.0,
-            limits: Limits {
-                messages_per_sec_chat: 1000,
-                messages_per_min_chat: 100_000,
-                messages_per_min_channel_or_supergroup: 100_000,
-                messages_per_sec_overall: 10_000,
-            },
+            limits: bot_ui::FloodLimits::lifted(),
             ui: UiConfig {
                 admin_ids: vec![9_000_001],
                 progress_interval: Duration::from_millis(300),

@@ -56,7 +56,7 @@ pub fn app_config(args: &RunArgs, checked: Checked) -> AppConfig {
             ..UiConfig::default()
         },
         pipeline,
-        limits: bot_ui::telegram_limits(),
+        limits: bot_ui::FloodLimits::telegram(),
         listen: args.public_url.as_ref().map(|_| args.listen),
         poll_timeout: Duration::from_secs(25),
         callback_via_listen: false,

@@ -187,19 +187,21 @@ async fn send_invoice(bot: &UiBot, ui: &Ui, ctx: &Ctx, stars: u32) -> HandlerRes
         .num("stars", i64::from(stars))
         .money("rub", lang, rub);
     // Invoice texts are plain (no HTML): strip our markup-free messages as they are.
-    bot.send_invoice(
-        ctx.chat,
-        ui.i18n.tf(lang, "invoice-title", &args),
-        ui.i18n.tf(lang, "invoice-description", &args),
-        payload.encode(),
-        "XTR",
-        vec![LabeledPrice {
-            label: ui.i18n.tf(lang, "invoice-label", &args),
-            amount: stars,
-        }],
-    )
-    .provider_token("")
-    .await?;
+    bot.to_chat(ctx.chat)
+        .await
+        .send_invoice(
+            ctx.chat,
+            ui.i18n.tf(lang, "invoice-title", &args),
+            ui.i18n.tf(lang, "invoice-description", &args),
+            payload.encode(),
+            "XTR",
+            vec![LabeledPrice {
+                label: ui.i18n.tf(lang, "invoice-label", &args),
+                amount: stars,
+            }],
+        )
+        .provider_token("")
+        .await?;
     Ok(())
 }
 
@@ -302,7 +304,9 @@ pub async fn pre_checkout(bot: UiBot, ui: Ui, q: PreCheckoutQuery) -> HandlerRes
         ui.config.min_stars,
         ui.config.max_stars,
     );
-    let mut req = bot.answer_pre_checkout_query(q.id.clone(), verdict.is_none());
+    let mut req = bot
+        .api()
+        .answer_pre_checkout_query(q.id.clone(), verdict.is_none());
     if let Some(why) = verdict {
         tracing::warn!(payload = %q.invoice_payload, why, "pre-checkout refused");
         req = req.error_message(ui.i18n.t(lang, why));

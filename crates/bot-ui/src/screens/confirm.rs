@@ -399,10 +399,11 @@ async fn show_progress(
 async fn download(bot: &UiBot, file_id: &str, size: u64, max: u64) -> anyhow::Result<Vec<u8>> {
     anyhow::ensure!(size <= max, "file of {size} bytes is over the {max} limit");
     let file = bot
+        .api()
         .get_file(teloxide::types::FileId(file_id.to_string()))
         .await?;
     let mut bytes = Vec::with_capacity(file.size as usize);
-    bot.download_file(&file.path, &mut bytes).await?;
+    bot.api().download_file(&file.path, &mut bytes).await?;
     anyhow::ensure!(bytes.len() as u64 <= max, "file over the limit");
     Ok(bytes)
 }

@@ -23,7 +23,7 @@ use crate::{Ui, UiBot};
 
 /// Answers a callback query at once (a spinner that never stops looks broken).
 pub async fn answer(bot: &UiBot, id: CallbackQueryId, text: Option<String>) -> HandlerResult {
-    let mut req = bot.answer_callback_query(id);
+    let mut req = bot.api().answer_callback_query(id);
     if let Some(t) = text {
         req = req.text(t);
     }
