@@ -676,7 +676,7 @@ fn report(ours: &Measured, echo: &Measured, seconds: u64) {
     );
     if let Some(c) = ours.commits_per_action {
         println!(
-            "  ours: {c:.1} database transactions committed per update (PostgreSQL statistics, {} updates in all; each pool checkout adds diesel-async's `SELECT 1` check)",
+            "  ours: {c:.1} database transactions committed per update (PostgreSQL statistics, {} updates in all; pool checkouts are not verified with SELECT 1)",
             ours.actions
         );
     }
