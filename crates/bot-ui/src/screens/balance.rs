@@ -207,24 +207,18 @@ async fn send_invoice(bot: &UiBot, ui: &Ui, ctx: &Ctx, stars: u32) -> HandlerRes
 
 /// "Send the number of Stars".
 pub async fn ask_amount(bot: &UiBot, ui: &Ui, ctx: &Ctx) -> HandlerResult {
-    {
-        let mut conn = ui.db().await?;
-        let mut state = State::load(&mut conn, ctx.chat.0).await?;
-        state.mode = Mode::TopUpAmount;
-        state.save(&mut conn, ctx.chat.0).await?;
-    }
-    let screen = Screen::new(
-        ui.i18n.tf(
-            ctx.lang,
-            "topup-ask",
-            &Args::new()
-                .num("min", i64::from(ui.config.min_stars))
-                .num("max", i64::from(ui.config.max_stars)),
-        ),
-    )
-    .row(vec![button(ui.i18n.t(ctx.lang, "back"), Action::TopUp)]);
-    send::send(bot, ctx.chat, &screen).await?;
+    crate::screens::set_mode(ui, ctx, Mode::TopUpAmount).await?;
+    send::send(bot, ctx.chat, &amount_prompt(ui, ctx, "topup-ask")).await?;
     Ok(())
+}
+
+/// Asks for a number of Stars within the limits (`id`: the first ask or the retry).
+fn amount_prompt(ui: &Ui, ctx: &Ctx, id: &str) -> Screen {
+    let args = Args::new()
+        .num("min", i64::from(ui.config.min_stars))
+        .num("max", i64::from(ui.config.max_stars));
+    Screen::new(ui.i18n.tf(ctx.lang, id, &args))
+        .row(vec![button(ui.i18n.t(ctx.lang, "back"), Action::TopUp)])
 }
 
 /// A typed number of Stars.
@@ -243,17 +237,7 @@ pub async fn custom_amount(
             send_invoice(bot, ui, ctx, stars).await
         }
         None => {
-            let screen = Screen::new(
-                ui.i18n.tf(
-                    ctx.lang,
-                    "topup-bad-amount",
-                    &Args::new()
-                        .num("min", i64::from(ui.config.min_stars))
-                        .num("max", i64::from(ui.config.max_stars)),
-                ),
-            )
-            .row(vec![button(ui.i18n.t(ctx.lang, "back"), Action::TopUp)]);
-            send::send(bot, ctx.chat, &screen).await?;
+            send::send(bot, ctx.chat, &amount_prompt(ui, ctx, "topup-bad-amount")).await?;
             Ok(())
         }
     }

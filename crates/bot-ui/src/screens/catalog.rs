@@ -163,12 +163,7 @@ pub async fn show_popular(
 
 /// Asks for a search query.
 pub async fn ask_search(bot: &UiBot, ui: &Ui, ctx: &Ctx, at: Option<MessageId>) -> HandlerResult {
-    {
-        let mut conn = ui.db().await?;
-        let mut state = State::load(&mut conn, ctx.chat.0).await?;
-        state.mode = Mode::Search;
-        state.save(&mut conn, ctx.chat.0).await?;
-    }
+    crate::screens::set_mode(ui, ctx, Mode::Search).await?;
     let screen = Screen::new(ui.i18n.t(ctx.lang, "search-ask"))
         .row(vec![button(ui.i18n.t(ctx.lang, "back-menu"), Action::Menu)]);
     send::show(bot, ctx.chat, at, &screen).await?;

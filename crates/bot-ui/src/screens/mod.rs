@@ -131,6 +131,14 @@ pub async fn button(
     }
 }
 
+/// Makes typed text mean `mode` (a search query, a Stars amount); the wizard stays.
+pub async fn set_mode(ui: &Ui, ctx: &Ctx, mode: Mode) -> HandlerResult {
+    let mut conn = ui.db().await?;
+    let mut state = State::load(&mut conn, ctx.chat.0).await?;
+    state.mode = mode;
+    state.save(&mut conn, ctx.chat.0).await
+}
+
 /// Leaves search / amount entry; with `drop_wizard`, also the wizard.
 pub async fn leave_text_modes(ui: &Ui, ctx: &Ctx, drop_wizard: bool) -> HandlerResult {
     let mut conn = ui.db().await?;
