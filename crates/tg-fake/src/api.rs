@@ -1,4 +1,5 @@
-//! The Bot API methods (all but `getUpdates`, whose long poll lives in `server.rs`): each turns
+//! The Bot API methods (all but `getUpdates`, whose long poll lives in `server.rs`, and the
+//! webhook methods, in `webhook.rs`): each turns
 //! a parsed request and the state into a `result` value or an error answer shaped like
 //! Telegram's, changing the state as Telegram would.
 //!
@@ -13,6 +14,7 @@ use crate::{
     html,
     state::{MessageMeta, NewFile, State, buttons_of},
     types::{BotCommand, CallbackAnswer, InvoiceSummary, MessageKind, PreCheckoutAnswer},
+    webhook,
     wire::{ApiFailure, ApiRequest, ApiResult, Params, mime_from_name, unix_now},
 };
 
@@ -36,25 +38,9 @@ pub(crate) fn call(st: &mut State, method: &str, req: &ApiRequest) -> ApiResult 
     match method {
         "getme" => Ok(get_me(st)),
         "logout" | "close" => Ok(json!(true)),
-        "deletewebhook" => {
-            if p.flag("drop_pending_updates") {
-                st.queue.clear();
-            }
-            st.webhook = None;
-            Ok(json!(true))
-        }
-        "setwebhook" => {
-            if p.text("url").unwrap_or_default().is_empty() {
-                st.webhook = None;
-            } else {
-                st.webhook = Some(Value::Object(p.clone()));
-            }
-            if p.flag("drop_pending_updates") {
-                st.queue.clear();
-            }
-            Ok(json!(true))
-        }
-        "getwebhookinfo" => Ok(webhook_info(st)),
+        "deletewebhook" => webhook::delete_webhook(st, p),
+        "setwebhook" => webhook::set_webhook(st, p),
+        "getwebhookinfo" => Ok(webhook::webhook_info(st)),
         "setmycommands" => set_my_commands(st, p),
         "getmycommands" => Ok(get_my_commands(st, p)),
         "deletemycommands" => {
@@ -142,15 +128,6 @@ fn get_me(st: &State) -> Value {
     me["can_connect_to_business"] = json!(false);
     me["has_main_web_app"] = json!(false);
     me
-}
-
-fn webhook_info(st: &State) -> Value {
-    let url = st
-        .webhook
-        .as_ref()
-        .and_then(|w| w.text("url"))
-        .unwrap_or_default();
-    json!({"url": url, "has_custom_certificate": false, "pending_update_count": st.queue.len()})
 }
 
 // ---- commands ------------------------------------------------------------------------------

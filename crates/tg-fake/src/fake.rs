@@ -24,6 +24,7 @@ use crate::{
         PreCheckoutAnswer, UserSpec,
     },
     user::FakeUser,
+    webhook::{self, RetryPolicy},
 };
 
 /// How to start a [`FakeTelegram`].
@@ -37,6 +38,13 @@ pub struct FakeConfig {
     pub bot_username: String,
     /// Where to listen; the default `127.0.0.1:0` picks a free port.
     pub listen: SocketAddr,
+    /// Webhook push mode: the pause before retrying an update whose request failed or was
+    /// answered non-2xx (default 50 ms), doubling after each failure …
+    pub webhook_retry_first: Duration,
+    /// … up to this (default 1 s). Telegram retries for much longer; the fake keeps tests fast.
+    pub webhook_retry_max: Duration,
+    /// How long one webhook request may take before it counts as failed (default 10 s).
+    pub webhook_request_timeout: Duration,
 }
 
 impl FakeConfig {
@@ -47,6 +55,9 @@ impl FakeConfig {
             bot_first_name: "Fake Bot".to_owned(),
             bot_username: "fake_bot".to_owned(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            webhook_retry_first: Duration::from_millis(50),
+            webhook_retry_max: Duration::from_secs(1),
+            webhook_request_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -64,11 +75,14 @@ pub struct FakeTelegram {
 struct ServerTask {
     addr: SocketAddr,
     task: JoinHandle<()>,
+    /// Webhook deliveries (idle while no webhook is set).
+    push: JoinHandle<()>,
 }
 
 impl Drop for ServerTask {
     fn drop(&mut self) {
         self.task.abort();
+        self.push.abort();
     }
 }
 
@@ -104,6 +118,11 @@ impl FakeTelegram {
             first_name: config.bot_first_name,
             username: config.bot_username,
         };
+        let policy = RetryPolicy {
+            first_pause: config.webhook_retry_first,
+            max_pause: config.webhook_retry_max.max(config.webhook_retry_first),
+            request_timeout: config.webhook_request_timeout,
+        };
         let shared = Arc::new(Shared::new(config.token, bot));
         let listener = TcpListener::bind(config.listen)
             .await
@@ -115,16 +134,18 @@ impl FakeTelegram {
                 tracing::error!(error = %e, "the fake Telegram server stopped");
             }
         });
+        let push = tokio::spawn(webhook::run(Arc::clone(&shared), policy));
         tracing::debug!(%addr, "fake Telegram listening");
         Ok(Self {
             shared,
-            server: Arc::new(ServerTask { addr, task }),
+            server: Arc::new(ServerTask { addr, task, push }),
         })
     }
 
-    /// Stops serving (clones keep the recorded state readable).
+    /// Stops serving and delivering to a webhook (clones keep the recorded state readable).
     pub fn shutdown(&self) {
         self.server.task.abort();
+        self.server.push.abort();
     }
 
     /// The URL to give teloxide: `Bot::new(token).set_api_url(fake.api_url())`.
@@ -180,6 +201,17 @@ impl FakeTelegram {
     /// How many `getUpdates` calls have started (to know a long poll is waiting).
     pub fn polls_started(&self) -> u64 {
         self.shared.read(|st| st.poll_generation)
+    }
+
+    /// How many `getUpdates` calls are in flight now: started and not yet answered.
+    pub fn polls_in_flight(&self) -> usize {
+        self.shared.read(|st| st.polls_in_flight)
+    }
+
+    /// How many `getUpdates` calls arrived while another was still in flight (the older one
+    /// is ended with 409). A correct deployment (one poller) keeps this at 0.
+    pub fn poll_overlaps(&self) -> u64 {
+        self.shared.read(|st| st.poll_overlaps)
     }
 
     /// An update as first pushed, by id.
@@ -241,7 +273,8 @@ impl FakeTelegram {
 
     /// Turns the recording of calls on (the default) or off. Off, nothing is added to
     /// [`FakeTelegram::calls`] (so `calls`, `calls_of`, `wait_calls` and
-    /// `max_sends_per_window` see nothing new) and no parameters are copied: for benchmarks,
+    /// `max_sends_per_window` see nothing new), nor to [`FakeTelegram::webhook_deliveries`]
+    /// (confirmations still count), and no parameters are copied: for benchmarks,
     /// whose millions of calls would otherwise grow without bound. Chats, answers and
     /// [`FakeTelegram::subscribe_calls`] work as before.
     pub fn set_record_calls(&self, on: bool) {
@@ -373,6 +406,9 @@ impl FakeTelegram {
         out.push_str(&format!(
             "updates not yet confirmed by the bot: {pending}\n"
         ));
+        if let Some(line) = self.shared.read(webhook::dump_line) {
+            out.push_str(&line);
+        }
         let calls = self.calls();
         out.push_str(&format!("last calls (of {}):\n", calls.len()));
         for call in calls.iter().rev().take(15).rev() {
@@ -429,7 +465,8 @@ impl FakeTelegram {
 
     /// The parameters of the last `setWebhook` still in force.
     pub fn webhook(&self) -> Option<Value> {
-        self.shared.read(|st| st.webhook.clone())
+        self.shared
+            .read(|st| st.webhook.as_ref().map(|w| w.params.clone()))
     }
 
     // ---- waiting ------------------------------------------------------------------------

@@ -123,7 +123,8 @@ fn respond(result: ApiResult) -> Response {
 
 /// `getUpdates`: confirms below `offset`, then answers a batch at once or waits up to
 /// `timeout` seconds for one. A newer `getUpdates` ends an older waiting one with 409, as
-/// Telegram does when two instances poll.
+/// Telegram does when two instances poll, and counts as an overlap; a webhook set meanwhile
+/// ends it with 409 too.
 async fn get_updates(shared: &Shared, req: &ApiRequest) -> ApiResult {
     let p = &req.params;
     let offset = p.int("offset");
@@ -135,20 +136,26 @@ async fn get_updates(shared: &Shared, req: &ApiRequest) -> ApiResult {
         .and_then(|v| v.as_array().cloned());
     let generation = shared.update(|st| {
         if st.webhook.is_some() {
-            return Err(ApiFailure::conflict(
-                "can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
-            ));
+            return Err(ApiFailure::conflict(WEBHOOK_ACTIVE));
         }
         if let Some(list) = &allowed {
-            let list: Vec<String> = list.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+            let list: Vec<String> = list
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect();
             st.allowed_updates = (!list.is_empty()).then_some(list);
         }
         if let Some(offset) = offset {
             st.confirm(offset);
         }
         st.poll_generation += 1;
+        if st.polls_in_flight > 0 {
+            st.poll_overlaps += 1;
+        }
+        st.polls_in_flight += 1;
         Ok(st.poll_generation)
     })?;
+    let _in_flight = PollInFlight(shared);
     let mut changes = shared.changes.subscribe();
     loop {
         changes.borrow_and_update();
@@ -157,6 +164,9 @@ async fn get_updates(shared: &Shared, req: &ApiRequest) -> ApiResult {
                 return Err(ApiFailure::conflict(
                     "terminated by other getUpdates request; make sure that only one bot instance is running",
                 ));
+            }
+            if st.webhook.is_some() {
+                return Err(ApiFailure::conflict(WEBHOOK_ACTIVE));
             }
             Ok(st.take_batch(limit))
         })?;
@@ -167,6 +177,18 @@ async fn get_updates(shared: &Shared, req: &ApiRequest) -> ApiResult {
             _ = changes.changed() => {}
             () = tokio::time::sleep_until(deadline) => {}
         }
+    }
+}
+
+const WEBHOOK_ACTIVE: &str = "can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first";
+
+/// Counts a `getUpdates` as in flight until it is answered or its client goes away.
+struct PollInFlight<'a>(&'a Shared);
+
+impl Drop for PollInFlight<'_> {
+    fn drop(&mut self) {
+        self.0
+            .update(|st| st.polls_in_flight = st.polls_in_flight.saturating_sub(1));
     }
 }
 

@@ -1,5 +1,6 @@
 //! The fake's memory: chats and their messages, files, the update queue, recorded calls,
-//! injected faults, callback and pre-checkout answers, payments, commands.
+//! injected faults, callback and pre-checkout answers, payments, commands, the webhook (whose
+//! delivery state and methods live in `webhook.rs`).
 //!
 //! Everything lives in one [`State`] behind one `std::sync::Mutex` in [`Shared`], and every
 //! change bumps a `watch` counter so waiters re-check. It must never hold the lock across an
@@ -20,6 +21,7 @@ use crate::{
         BotCommand, Button, Call, CallEvent, CallbackAnswer, ChargeSummary, ChatMessage, FakeError,
         FileSummary, InvoiceSummary, MessageKind, PreCheckoutAnswer, UserSpec,
     },
+    webhook::{PushState, Webhook},
     wire::{ApiRequest, ApiResult, chat_json, unix_now, user_json, value_i64},
 };
 
@@ -79,9 +81,11 @@ impl Shared {
     }
 }
 
-/// One update waiting for `getUpdates`.
+/// One update waiting for `getUpdates` or a webhook delivery.
 #[derive(Clone, Debug)]
 pub(crate) struct QueuedUpdate {
+    /// Unique per queue entry (a replay has its original's `id` but its own `seq`).
+    pub seq: u64,
     pub id: i64,
     pub body: Value,
     /// A duplicate delivery of an earlier update id ([`State::replay_update`]): kept until
@@ -164,10 +168,18 @@ pub(crate) struct State {
     next_update_id: i64,
     pub queue: VecDeque<QueuedUpdate>,
     history: HashMap<i64, Value>,
-    /// The last `allowed_updates` a `getUpdates` sent (`None`: Telegram's default).
+    /// The last `allowed_updates` a `getUpdates` or `setWebhook` sent (`None`: Telegram's
+    /// default).
     pub allowed_updates: Option<Vec<String>>,
     pub poll_generation: u64,
-    pub webhook: Option<Value>,
+    /// `getUpdates` requests started and not yet answered.
+    pub polls_in_flight: usize,
+    /// `getUpdates` requests that arrived while another was in flight.
+    pub poll_overlaps: u64,
+    next_seq: u64,
+    pub webhook: Option<Webhook>,
+    /// Webhook delivery: targets, lanes in flight, the delivery log.
+    pub push: PushState,
     pub chats: HashMap<i64, ChatLog>,
     pub users: HashMap<i64, UserSpec>,
     pub files: HashMap<String, StoredFile>,
@@ -202,7 +214,11 @@ impl State {
             history: HashMap::new(),
             allowed_updates: None,
             poll_generation: 0,
+            polls_in_flight: 0,
+            poll_overlaps: 0,
+            next_seq: 0,
             webhook: None,
+            push: PushState::default(),
             chats: HashMap::new(),
             users: HashMap::new(),
             files: HashMap::new(),
@@ -238,12 +254,7 @@ impl State {
         }
         self.register_payment(&body);
         self.history.insert(id, body.clone());
-        self.queue.push_back(QueuedUpdate {
-            id,
-            body,
-            replay: false,
-            delivered: false,
-        });
+        self.enqueue(id, body, false);
         id
     }
 
@@ -255,12 +266,7 @@ impl State {
                 self.next_update_id = self.next_update_id.max(id + 1);
                 self.register_payment(&body);
                 self.history.insert(id, body.clone());
-                self.queue.push_back(QueuedUpdate {
-                    id,
-                    body,
-                    replay: false,
-                    delivered: false,
-                });
+                self.enqueue(id, body, false);
                 id
             }
             None => self.push_update(body),
@@ -270,13 +276,19 @@ impl State {
     /// Queues an exact copy of an earlier update, same id.
     pub fn replay_update(&mut self, update_id: i64) -> Option<()> {
         let body = self.history.get(&update_id)?.clone();
+        self.enqueue(update_id, body, true);
+        Some(())
+    }
+
+    fn enqueue(&mut self, id: i64, body: Value, replay: bool) {
+        self.next_seq += 1;
         self.queue.push_back(QueuedUpdate {
-            id: update_id,
+            seq: self.next_seq,
+            id,
             body,
-            replay: true,
+            replay,
             delivered: false,
         });
-        Some(())
     }
 
     /// The update with this id as first pushed.
@@ -298,18 +310,18 @@ impl State {
         }
     }
 
-    /// The next batch for `getUpdates`, marked delivered. Updates of types the bot did not
-    /// allow are dropped, as Telegram never creates them. A batch never goes back in ids: a
-    /// replayed update travels alone, so the bot's next offset confirms nothing it has not seen.
-    pub fn take_batch(&mut self, limit: usize) -> Vec<Value> {
-        let allowed = self.allowed_updates.clone();
+    /// Drops the queued updates of types the bot did not allow (in `getUpdates` or
+    /// `setWebhook`), as Telegram never creates them. Returns whether any was dropped.
+    pub fn drop_disallowed(&mut self) -> bool {
+        let allowed = self.allowed_updates.as_deref();
         let is_allowed = |body: &Value| {
             let kind = update_kind(body);
-            match &allowed {
+            match allowed {
                 Some(list) => list.iter().any(|a| a == kind),
                 None => !DEFAULT_EXCLUDED_UPDATES.contains(&kind),
             }
         };
+        let before = self.queue.len();
         self.queue.retain(|u| {
             let keep = is_allowed(&u.body);
             if !keep {
@@ -321,6 +333,14 @@ impl State {
             }
             keep
         });
+        self.queue.len() != before
+    }
+
+    /// The next batch for `getUpdates`, marked delivered. Updates of types the bot did not
+    /// allow are dropped first. A batch never goes back in ids: a replayed update travels
+    /// alone, so the bot's next offset confirms nothing it has not seen.
+    pub fn take_batch(&mut self, limit: usize) -> Vec<Value> {
+        self.drop_disallowed();
         let mut batch = Vec::new();
         let mut last: Option<i64> = None;
         for update in self.queue.iter_mut() {

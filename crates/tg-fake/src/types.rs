@@ -69,6 +69,37 @@ pub struct CallEvent {
     pub status: u16,
 }
 
+/// One webhook request the fake made to deliver an update (see
+/// [`FakeTelegram::webhook_deliveries`](crate::FakeTelegram::webhook_deliveries)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookDelivery {
+    /// The update delivered.
+    pub update_id: i64,
+    /// The chat whose updates it is ordered with (`None`: an update with no chat, delivered
+    /// in its own lane).
+    pub chat_id: Option<i64>,
+    /// Where it went: the registered webhook URL, or a test target
+    /// ([`FakeTelegram::set_webhook_targets`](crate::FakeTelegram::set_webhook_targets)).
+    pub url: url::Url,
+    /// The receiver's HTTP status, when it answered.
+    pub status: Option<u16>,
+    /// The transport error, when it did not (connection refused, timeout …).
+    pub error: Option<String>,
+    /// 1 for the first request of this update, 2 for its first retry, and so on.
+    pub attempt: u32,
+    /// When the request was sent.
+    pub at: Instant,
+    /// When it was answered or failed.
+    pub answered_at: Instant,
+}
+
+impl WebhookDelivery {
+    /// Whether the receiver answered 2xx, which confirms the update.
+    pub fn ok(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
 /// What kind of message a [`ChatMessage`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MessageKind {

@@ -3,7 +3,8 @@
 //! Stars payments), with increasing update ids.
 //!
 //! It must never reach around the wire: the bot learns of an action only through
-//! `getUpdates`, and the user sees the bot only through what the bot sent over HTTP.
+//! `getUpdates` or a webhook delivery, and the user sees the bot only through what the bot sent
+//! over HTTP.
 
 use std::time::Duration;
 
