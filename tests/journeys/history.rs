@@ -124,7 +124,7 @@ both_languages!(history_rerun);
 async fn rerun_with_uploads() {
     let rig = Rig::start().await;
     let id = 500_000_451;
-    let transcript = bot::demo::main_journey(&rig.stack, id, "ru").await;
+    let transcript = stack::main_journey(&rig.stack, id, "ru").await;
     assert!(transcript.passed(), "{}", transcript.markdown());
     let first = rig.jobs(id).await.remove(0);
     rig.credit(id, "500").await;

@@ -1,4 +1,4 @@
-//! The main journey (`bot::demo::main_journey`): /start → category → model → wizard with two
+//! The main journey (`stack::main_journey`): /start → category → model → wizard with two
 //! uploads, a prompt, a choice, a toggle and a number → confirm → not enough money → Stars
 //! top-up → back to the same confirm → run → progress → the result as a photo, charged exactly
 //! the price shown. Then, on the same conversation: exactly one job exists for the order (the
@@ -9,7 +9,7 @@ use journeys::Rig;
 async fn main_journey(code: &str) {
     let rig = Rig::start().await;
     let user = 500_000_001;
-    let transcript = bot::demo::main_journey(&rig.stack, user, code).await;
+    let transcript = stack::main_journey(&rig.stack, user, code).await;
     assert!(
         transcript.passed(),
         "the main journey failed ({code}):\n{}\n{}",

@@ -1,5 +1,5 @@
 //! The rig for the journey and abuse tests (`tests/journeys/`): the real product
-//! ([`bot::demo::Stack`]) against the Kie simulator and the fake Telegram, on a database of the
+//! ([`stack::Stack`]) against the Kie simulator and the fake Telegram, on a database of the
 //! test's own, and a [`Journey`] that plays one user through it step by step.
 //!
 //! Tests assert behaviour — what the user sees, what the ledger holds — never timings. Nothing
@@ -15,9 +15,9 @@ use std::future::Future;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use bot::demo::{Script, Stack, StackOptions, visible};
 use bot_ui::{I18n, Lang};
 use ledger::{Balance, Job, UserId};
+use stack::{Script, Stack, StackOptions, visible};
 use test_db::TestDatabase;
 use tg_fake::{ChatMessage, FakeTelegram, FakeUser, UserSpec};
 

@@ -1,7 +1,7 @@
 //! `cargo xtask bench ui`: how fast the Telegram side of the product answers, against a minimal
 //! teloxide echo bot measured in the same run on the same fake Bot API server.
 //!
-//! - **Ours:** the real product (`bot::demo::Stack`: `App` with `bot_ui::schema()`, PostgreSQL on
+//! - **Ours:** the real product (`stack::Stack`: `App` with `bot_ui::schema()`, PostgreSQL on
 //!   a scratch database, the Kie simulator) with flood limits lifted. N simulated users each walk
 //!   the menus in a closed loop — /start, a category, ▶️, a model card, back, back, Balance, Menu,
 //!   History, Menu, Popular, back, and again — each waiting for the bot's answer (the callback
@@ -27,7 +27,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
-use bot::demo::{Stack, StackOptions};
+use stack::{Stack, StackOptions};
 use teloxide::dispatching::Dispatcher;
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
@@ -41,7 +41,7 @@ use crate::project;
 
 /// How long one answer may take before the bench calls it an error.
 const PATIENCE: Duration = Duration::from_secs(10);
-/// The echo bots' token (the product's is `bot::demo::DEMO_TOKEN`).
+/// The echo bots' token (the product's is `stack::DEMO_TOKEN`).
 const ECHO_TOKEN: &str = "654321:bench-echo";
 
 /// What to run.
@@ -720,11 +720,11 @@ impl Drop for Running {
 
 async fn binary(bin: &Path, url: &str) -> Result<()> {
     let sim = kie_sim::KieSim::start(kie_sim::SimConfig {
-        api_key: bot::demo::DEMO_KIE_KEY.into(),
+        api_key: stack::DEMO_KIE_KEY.into(),
         ..kie_sim::SimConfig::default()
     })
     .await?;
-    let fake = FakeTelegram::start(bot::demo::DEMO_TOKEN).await;
+    let fake = FakeTelegram::start(stack::DEMO_TOKEN).await;
     let dir = std::env::temp_dir().join(format!("kiebot-bench-ui-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     println!();
@@ -744,8 +744,8 @@ async fn binary(bin: &Path, url: &str) -> Result<()> {
         let child = Command::new(bin)
             .arg("run")
             .current_dir(&dir)
-            .env("BOT_TOKEN", bot::demo::DEMO_TOKEN)
-            .env("KIE_API_KEY", bot::demo::DEMO_KIE_KEY)
+            .env("BOT_TOKEN", stack::DEMO_TOKEN)
+            .env("KIE_API_KEY", stack::DEMO_KIE_KEY)
             .env("DATABASE_URL", url)
             .env("TELEGRAM_API_URL", fake.api_url().as_str())
             .env("KIE_API_BASE", sim.base_url().as_str())

@@ -1,4 +1,4 @@
-//! `cargo xtask e2e`: the main journey (`bot::demo::main_journey`: /start → category → model →
+//! `cargo xtask e2e`: the main journey (`stack::main_journey`: /start → category → model →
 //! wizard → confirm → Stars top-up → run → the result; the price shown equals the charge) of the
 //! real product against the Kie simulator and the fake Telegram, on a scratch database created
 //! for the run and dropped after it; in Russian (the main audience), then in English.
@@ -12,8 +12,8 @@
 use std::fmt::Write as _;
 
 use anyhow::{Result, bail};
-use bot::demo::{Stack, StackOptions, Step, Transcript, main_journey};
 use serde::Serialize;
+use stack::{Stack, StackOptions, Step, Transcript, main_journey};
 
 use crate::postgres::Postgres;
 use crate::project;
@@ -95,7 +95,7 @@ pub fn run() -> Result<()> {
         })
         .collect();
     let report = Report {
-        what: "The main journey of the real bot (bot::demo::main_journey) against the Kie \
+        what: "The main journey of the real bot (stack::main_journey) against the Kie \
                simulator and the fake Telegram, on a fresh database",
         summary: Summary::of(transcripts.iter().flat_map(|t| t.steps.iter())),
         journeys,
@@ -186,7 +186,7 @@ fn markdown(report: &Report, transcripts: &[Transcript]) -> String {
     let _ = writeln!(out, "# End-to-end flow check\n");
     let _ = writeln!(
         out,
-        "The main journey of the real bot (`bot::demo::main_journey`) against the Kie simulator \
+        "The main journey of the real bot (`stack::main_journey`) against the Kie simulator \
          and the fake Telegram, on a fresh database: /start → a category → a model → the wizard \
          (two uploads, the prompt, a choice, a toggle, a number with a refused value) → confirm → \
          not enough money → a Stars top-up → back to confirm → run → progress → the result as a \

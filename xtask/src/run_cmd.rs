@@ -29,7 +29,7 @@ pub fn run(extra: &[String]) -> Result<()> {
             Some((server, _)) => format!("{server}/kiebot_demo"),
             None => bail!("unexpected PostgreSQL URL {}", pg.url),
         };
-        cmd.args(["run", "--quiet", "-p", "bot", "--", "demo"])
+        cmd.args(["run", "--quiet", "-p", "stack", "--bin", "demo", "--"])
             .env("DATABASE_URL", url);
         _pg = pg;
     }

@@ -263,3 +263,4 @@ alert-kie-paused = ⚠️ Kie refused new tasks (code { $code }): { $message }. 
 alert-kie-resumed = ✅ Kie accepts tasks again; runs resumed.
 alert-late-success = ℹ️ Job #{ $job } succeeded after its money was released: Kie was paid, the user was not charged.
 alert-ambiguous = ⚠️ Job #{ $job }: createTask outcome unknown; Kie may have been paid.
+unknown-command = I don't know that command. These are mine:

@@ -84,6 +84,11 @@ impl UiBot {
         }
     }
 
+    /// Messages (sends and edits) let through so far.
+    pub fn messages_sent(&self) -> u64 {
+        self.flood.messages.load(Ordering::Relaxed)
+    }
+
     /// The bot for calls that are not messages to a chat.
     pub fn api(&self) -> &Bot {
         &self.bot

@@ -50,6 +50,7 @@ pub use i18n::{I18n, Lang};
 pub use schema::{HandlerResult, commands_for, schema};
 
 pub use flood::{FloodLimits, UiBot};
+pub use send::retry_afters;
 
 /// Settings of the interface.
 #[derive(Clone, Debug)]

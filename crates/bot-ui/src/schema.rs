@@ -1,9 +1,11 @@
 //! The handler tree: one [`schema`] from which every update finds its screen.
 //!
-//! Order matters and is the point of this file: duplicates are dropped first, pre-checkout
-//! queries are answered before anything slow, then the user is loaded, then payments (credited
+//! Order matters and is the point of this file: pre-checkout queries are answered before
+//! anything slow, then the user is loaded, then payments (credited
 //! even to a user banned after paying: Telegram has the Stars), then banned users stop, then
-//! commands, typed input and buttons go to the screens.
+//! commands (a known one, or the short help for an unknown one — also while a wizard step
+//! waits for a value), typed input and buttons go to the screens. Duplicate updates never get
+//! here: the inbox stores each `update_id` once.
 //! This module must never render a screen itself: it only routes.
 
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
@@ -94,7 +96,6 @@ pub fn commands_for(i18n: &I18n, lang: Lang) -> Vec<BotCommand> {
 /// The handler tree. Dependencies: [`Ui`] and [`UiBot`].
 pub fn schema() -> UpdateHandler<anyhow::Error> {
     dptree::entry()
-        .filter_async(first_time)
         .branch(Update::filter_pre_checkout_query().endpoint(screens::balance::pre_checkout))
         .branch(
             Update::filter_message()
@@ -119,6 +120,18 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
                     dptree::filter_map(|m: Message| m.text().and_then(Command::parse)).endpoint(
                         |bot: UiBot, ui: Ui, ctx: Ctx, cmd: Command| {
                             let work = screens::command(bot.clone(), ui.clone(), ctx.clone(), cmd);
+                            guarded(bot, ui, ctx, work)
+                        },
+                    ),
+                )
+                .branch(
+                    dptree::filter(|m: Message| starts_with_command(&m)).endpoint(
+                        |bot: UiBot, ui: Ui, ctx: Ctx| {
+                            let work = screens::menu::unknown_command(
+                                bot.clone(),
+                                ui.clone(),
+                                ctx.clone(),
+                            );
                             guarded(bot, ui, ctx, work)
                         },
                     ),
@@ -166,23 +179,16 @@ async fn guarded(
     Ok(())
 }
 
-/// Drops an update whose id was handled before (Telegram redelivers after a timeout or a
-/// restart). A database failure lets the update through: handling twice is guarded by the
-/// idempotency keys below; losing it is not recoverable.
-async fn first_time(update: Update, ui: Ui) -> bool {
-    let id = i64::from(update.id.0);
-    match ui.db().await {
-        Ok(mut conn) => ledger::first_time_seen(&mut conn, id)
-            .await
-            .unwrap_or_else(|e| {
-                tracing::error!(error = %e, "recording the update failed");
-                true
-            }),
-        Err(e) => {
-            tracing::error!(error = %e, "no database connection for the update");
-            true
-        }
-    }
+/// True when the message begins with a command as Telegram marks it (a `bot_command` entity
+/// at offset 0), known to us or not: "/frobnicate" at a number step is a command, not a value.
+fn starts_with_command(msg: &Message) -> bool {
+    msg.entities().is_some_and(|entities| {
+        entities
+            .iter()
+            .any(|e| e.offset == 0 && e.kind == teloxide::types::MessageEntityKind::BotCommand)
+    }) || msg.text().is_some_and(|t| {
+        t.starts_with('/') && t[1..].starts_with(|c: char| c.is_ascii_alphabetic())
+    })
 }
 
 async fn load_ctx(ui: &Ui, from: &TgUser, chat: ChatId) -> Option<Ctx> {

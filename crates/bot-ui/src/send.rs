@@ -21,6 +21,15 @@ pub const MAX_TEXT_CHARS: usize = 4096;
 /// How often a request refused with 429 is tried again before giving up.
 const RETRIES_AFTER_429: u32 = 3;
 
+/// 429s met since the process started (for the metrics endpoint; per process, like the
+/// limits they reveal a breach of).
+static RETRY_AFTERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many 429s (flood waits) Telegram answered this process so far.
+pub fn retry_afters() -> u64 {
+    RETRY_AFTERS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Runs `request` again after a 429 for as long as Telegram asks (a few times at most).
 pub async fn with_retry_after<T, F, Fut>(mut request: F) -> Result<T, RequestError>
 where
@@ -32,6 +41,7 @@ where
         match request().await {
             Err(RequestError::RetryAfter(after)) if tries < RETRIES_AFTER_429 => {
                 tries += 1;
+                RETRY_AFTERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 tracing::warn!(?after, "Telegram asked to wait");
                 // Telegram's explicit instruction.
                 tokio::time::sleep(after.duration().max(Duration::from_millis(50))).await;

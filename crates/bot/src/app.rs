@@ -1,14 +1,15 @@
 //! Wiring: from settings to a running bot — migrations, the registry, the Kie client, the
-//! generation pipeline and its workers, the Telegram handler tree on long polling, the Kie
-//! callback endpoint, periodic pruning — and an orderly stop.
+//! generation pipeline, the handler tree fed from the update inbox, the update source (the
+//! lease-guarded poller or the webhook), the HTTP server, periodic pruning — and a clean stop.
 //!
 //! The same [`App::start`] runs production, the demo, the journey tests and the benchmarks;
-//! they differ only in the URLs and limits they pass. This module must never contain product
-//! logic: screens are bot-ui's, money is the ledger's, jobs are the pipeline's.
+//! they differ only in the URLs, limits and timings they pass. This module must never contain
+//! product logic: screens are bot-ui's, money is the ledger's, jobs are the pipeline's.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -17,16 +18,16 @@ use catalog::Catalog;
 use generation::{Pipeline, PipelineConfig};
 use kie_client::{KieClient, KieConfig};
 use pricing::Settings;
-use teloxide::dispatching::{Dispatcher, ShutdownToken};
-use teloxide::error_handlers::LoggingErrorHandler;
-use teloxide::prelude::*;
-use teloxide::stop::StopToken;
-use teloxide::update_listeners::{Polling, UpdateListener as _};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::config::Secret;
+use crate::config::{Mode, Secret};
+use crate::handling::Handling;
+use crate::http::{HttpState, router};
+use crate::metrics::Metrics;
+use crate::polling::Poller;
 
 /// Everything [`App::start`] needs.
 #[derive(Debug, Clone)]
@@ -49,13 +50,56 @@ pub struct AppConfig {
     pub pipeline: PipelineConfig,
     /// Outgoing flood limits.
     pub limits: bot_ui::FloodLimits,
-    /// Where the HTTP server (Kie callbacks, /healthz) listens, if anywhere.
-    pub listen: Option<SocketAddr>,
+    /// Where the HTTP server listens (health, metrics, Kie callbacks, the webhook).
+    pub listen: SocketAddr,
+    /// How updates arrive.
+    pub mode: Mode,
+    /// The webhook secret (webhook mode).
+    pub webhook_secret: Option<Secret>,
     /// getUpdates long-poll time-out.
     pub poll_timeout: Duration,
+    /// The poller lease's timings (production: TTL 10 s, renewed every 3 s).
+    pub lease: LeaseTimings,
+    /// Updates handled at once.
+    pub handler_concurrency: usize,
+    /// How long a clean stop waits for work in flight.
+    pub stop_deadline: Duration,
+    /// This instance's name in leases, claims and logs.
+    pub instance_id: String,
     /// Send Kie's callbacks to `http://{listen address}` (local runs against the simulator;
     /// production sets `pipeline.callback_base` to its public URL instead).
     pub callback_via_listen: bool,
+}
+
+/// The poller lease's timings.
+#[derive(Clone, Copy, Debug)]
+pub struct LeaseTimings {
+    /// How long a renewal keeps it.
+    pub ttl: Duration,
+    /// How often the holder renews.
+    pub renew_every: Duration,
+    /// How often a standby tries to take it.
+    pub retry_every: Duration,
+}
+
+impl Default for LeaseTimings {
+    fn default() -> Self {
+        LeaseTimings {
+            ttl: Duration::from_secs(10),
+            renew_every: Duration::from_secs(3),
+            retry_every: Duration::from_secs(1),
+        }
+    }
+}
+
+/// A name for this instance: host, process id and a random suffix.
+pub fn default_instance_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into());
+    format!("{host}-{}-{:04x}", std::process::id(), fastrand::u16(..))
 }
 
 /// A running bot.
@@ -64,12 +108,23 @@ pub struct App {
     pub ui: Ui,
     /// The bot the handlers use.
     pub bot: UiBot,
-    /// Where the HTTP server listens, when it runs.
-    pub http_addr: Option<SocketAddr>,
-    shutdown: CancellationToken,
-    dispatcher: ShutdownToken,
-    polling: StopToken,
-    tasks: Vec<JoinHandle<()>>,
+    /// Where the HTTP server listens.
+    pub http_addr: SocketAddr,
+    /// Its metrics.
+    pub metrics: Arc<Metrics>,
+    stopping: Arc<AtomicBool>,
+    stop_deadline: Duration,
+    source: Option<UpdateSource>,
+    handling: (CancellationToken, JoinHandle<()>),
+    pipeline: (CancellationToken, JoinHandle<()>),
+    background: (CancellationToken, Vec<JoinHandle<()>>),
+}
+
+/// The poller and its lease keeper (polling mode only).
+struct UpdateSource {
+    stop: CancellationToken,
+    poller: JoinHandle<&'static str>,
+    keeper: Arc<lock::LeaseKeeper>,
 }
 
 fn repo_path(p: &std::path::Path) -> PathBuf {
@@ -81,9 +136,15 @@ fn repo_path(p: &std::path::Path) -> PathBuf {
     root.join(p)
 }
 
+/// The poller lease's name: one per bot (the token's numeric id, which is not secret).
+pub fn lease_name(token: &Secret) -> String {
+    let id = token.0.split(':').next().unwrap_or("bot");
+    format!("telegram-poller:{id}")
+}
+
 impl App {
     /// Migrates the database, loads the registry, and starts the workers, the HTTP server and
-    /// the dispatcher. Returns once everything runs.
+    /// the update source. Returns once everything runs.
     pub async fn start(config: AppConfig) -> anyhow::Result<App> {
         let applied = ledger::migrate(&config.database_url)
             .await
@@ -103,26 +164,19 @@ impl App {
         tracing::info!(models = catalog.len(), "registry loaded");
         let kie = KieClient::new(config.kie.clone()).context("KIE_API_KEY / Kie hosts")?;
         // The HTTP server's socket first: its address may be the callback URL.
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("LISTEN {}: cannot bind", config.listen))?;
+        let http_addr = listener.local_addr()?;
         let mut pipeline_config = config.pipeline.clone();
-        let mut http_addr = None;
-        let http_listener = match config.listen {
-            Some(listen) => {
-                let listener = tokio::net::TcpListener::bind(listen)
-                    .await
-                    .with_context(|| format!("LISTEN {listen}: cannot bind"))?;
-                let addr = listener.local_addr()?;
-                http_addr = Some(addr);
-                if config.callback_via_listen {
-                    pipeline_config.callback_base = Some(Url::parse(&format!("http://{addr}"))?);
-                    if pipeline_config.callback_secret.is_empty() {
-                        pipeline_config.callback_secret =
-                            format!("{:032x}", fastrand::u128(..)).into_bytes();
-                    }
-                }
-                Some(listener)
+        pipeline_config.stop_drain = config.stop_deadline;
+        if config.callback_via_listen {
+            pipeline_config.callback_base = Some(Url::parse(&format!("http://{http_addr}"))?);
+            if pipeline_config.callback_secret.is_empty() {
+                pipeline_config.callback_secret =
+                    format!("{:032x}", fastrand::u128(..)).into_bytes();
             }
-            None => None,
-        };
+        }
         let bot =
             teloxide::Bot::new(&config.bot_token.0).set_api_url(config.telegram_api_url.clone());
         let bot = UiBot::new(bot, config.limits);
@@ -134,6 +188,7 @@ impl App {
             i18n.clone(),
             config.ui.clone(),
         );
+        let models = catalog.len();
         let pipeline = Pipeline::new(pool.clone(), kie, catalog.clone(), deliver, pipeline_config);
         let ui = Ui::new(
             pool.clone(),
@@ -147,92 +202,176 @@ impl App {
             .await
             .context("TELEGRAM_API_URL / BOT_TOKEN: setMyCommands failed")?;
 
-        let shutdown = CancellationToken::new();
-        let mut tasks = Vec::new();
+        let metrics = Metrics::new();
+        let stopping = Arc::new(AtomicBool::new(false));
+        let stored = Arc::new(Notify::new());
+        let background = CancellationToken::new();
+        let mut background_tasks = vec![tokio::spawn(prune_loop(pool.clone(), background.clone()))];
+        let http = HttpState {
+            pool: pool.clone(),
+            metrics: metrics.clone(),
+            stopping: stopping.clone(),
+            models,
+            webhook_secret: (config.mode == Mode::Webhook)
+                .then(|| config.webhook_secret.clone())
+                .flatten(),
+            stored: stored.clone(),
+            bot: bot.clone(),
+            lease_name: lease_name(&config.bot_token),
+        };
+        let routes = router(http, generation::callback_router(pipeline.clone()));
         {
-            let pipeline = pipeline.clone();
-            let token = shutdown.clone();
-            tasks.push(tokio::spawn(async move {
-                if let Err(e) = pipeline.run(token).await {
-                    tracing::error!(error = %e, "the pipeline stopped");
-                }
-            }));
-        }
-        tasks.push(tokio::spawn(prune_loop(pool.clone(), shutdown.clone())));
-        if let Some(listener) = http_listener {
-            let router = generation::callback_router(pipeline.clone())
-                .route("/healthz", axum::routing::get(|| async { "ok" }));
-            let token = shutdown.clone();
-            tasks.push(tokio::spawn(async move {
-                let serve = axum::serve(listener, router)
+            let token = background.clone();
+            background_tasks.push(tokio::spawn(async move {
+                let serve = axum::serve(listener, routes)
                     .with_graceful_shutdown(async move { token.cancelled().await });
                 if let Err(e) = serve.await {
                     tracing::error!(error = %e, "the HTTP server stopped");
                 }
             }));
         }
-
-        let mut dispatcher = Dispatcher::builder(bot.api().clone(), bot_ui::schema())
-            .dependencies(dptree::deps![ui.clone(), bot.clone()])
-            .default_handler(|_| async {})
-            .error_handler(LoggingErrorHandler::with_custom_text("handler error"))
-            .build();
-        let dispatcher_token = dispatcher.shutdown_token();
-        let mut listener = Polling::builder(bot.api().clone())
-            .timeout(config.poll_timeout)
-            .delete_webhook()
-            .await
-            .build();
-        let polling = listener.stop_token();
-        // Last in `tasks`: `stop` awaits it first.
-        tasks.push(tokio::spawn(async move {
-            dispatcher
-                .dispatch_with_listener(
-                    listener,
-                    LoggingErrorHandler::with_custom_text("polling error"),
-                )
-                .await;
-        }));
-        tracing::info!("the bot is running");
+        let pipeline_task = {
+            let token = CancellationToken::new();
+            let pipeline = pipeline.clone();
+            let run = token.clone();
+            (
+                token,
+                tokio::spawn(async move {
+                    if let Err(e) = pipeline.run(run).await {
+                        tracing::error!(error = %e, "the pipeline stopped");
+                    }
+                }),
+            )
+        };
+        let handling = {
+            let token = CancellationToken::new();
+            let consumer = Handling {
+                worker: config.instance_id.clone(),
+                pool: pool.clone(),
+                handler: Arc::new(bot_ui::schema()),
+                ui: ui.clone(),
+                bot: bot.clone(),
+                stored: stored.clone(),
+                concurrency: config.handler_concurrency.max(1),
+                metrics: metrics.clone(),
+            };
+            let (run, deadline) = (token.clone(), config.stop_deadline);
+            (token, tokio::spawn(consumer.run(run, deadline)))
+        };
+        let source = match config.mode {
+            Mode::Polling => Some(start_polling(
+                &config,
+                pool.clone(),
+                stored,
+                metrics.clone(),
+            )),
+            Mode::Webhook => None,
+        };
+        tracing::info!(mode = ?config.mode, instance = %config.instance_id, %http_addr, "the bot is running");
         Ok(App {
             ui,
             bot,
             http_addr,
-            shutdown,
-            dispatcher: dispatcher_token,
-            polling,
-            tasks,
+            metrics,
+            stopping,
+            stop_deadline: config.stop_deadline,
+            source,
+            handling,
+            pipeline: pipeline_task,
+            background: (background, background_tasks),
         })
     }
 
-    /// Stops polling, lets handlers finish, stops the workers.
+    /// A clean stop: readiness goes 503 and the webhook refuses new updates; polling stops and
+    /// the poller lease is released (a standby takes over at once); handlers and generation
+    /// steps in flight finish within the stop deadline, the rest is handed back to the other
+    /// instances; then the HTTP server and the background tasks end.
     pub async fn stop(mut self) {
-        // Ending the update stream stops the dispatcher even when teloxide's shutdown signal
-        // is missed (it is lost if the dispatcher is busy with an update at that moment). Not
-        // the future `shutdown()` returns either: it hangs if the dispatcher finished first.
-        // The dispatcher's own task ending is the signal.
-        self.polling.stop();
-        let _ = self.dispatcher.shutdown();
-        if let Some(dispatcher) = self.tasks.pop() {
-            let _ = dispatcher.await;
+        self.stopping.store(true, Ordering::SeqCst);
+        if let Some(source) = self.source.take() {
+            source.stop.cancel();
+            let _ = source.poller.await;
+            match Arc::try_unwrap(source.keeper) {
+                Ok(keeper) => keeper.stop().await,
+                Err(_) => {
+                    tracing::warn!("the lease keeper is still shared; its lease expires by itself")
+                }
+            }
         }
-        self.shutdown.cancel();
-        for t in self.tasks {
-            let _ = t.await;
+        self.handling.0.cancel();
+        self.pipeline.0.cancel();
+        let (handling, pipeline) = (self.handling.1, self.pipeline.1);
+        let drained = tokio::time::timeout(self.stop_deadline + Duration::from_secs(5), async {
+            let _ = tokio::join!(handling, pipeline);
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!("work in flight did not end within the stop deadline");
         }
+        self.background.0.cancel();
+        for task in self.background.1 {
+            let _ = task.await;
+        }
+        tracing::info!("stopped");
     }
 }
 
-/// Forgets processed update ids after two days and stale free-quota windows (hourly).
+fn start_polling(
+    config: &AppConfig,
+    pool: ledger::Pool,
+    stored: Arc<Notify>,
+    metrics: Arc<Metrics>,
+) -> UpdateSource {
+    let lease_config = lock::LeaseConfig {
+        ttl: config.lease.ttl,
+        renew_every: config.lease.renew_every,
+        retry_every: config.lease.retry_every,
+        ..lock::LeaseConfig::new(lease_name(&config.bot_token), config.instance_id.clone())
+    };
+    let (keeper, watch) = lock::LeaseKeeper::spawn(config.database_url.clone(), lease_config);
+    let keeper = Arc::new(keeper);
+    let poller = Poller {
+        api_url: config.telegram_api_url.clone(),
+        token: config.bot_token.clone(),
+        timeout: config.poll_timeout,
+        pool,
+        lease: watch,
+        keeper: keeper.clone(),
+        stored,
+        metrics,
+    };
+    let stop = CancellationToken::new();
+    let run = stop.clone();
+    let task_keeper = keeper.clone();
+    let poller = tokio::spawn(async move {
+        let why = poller.run(run).await;
+        if why != "stopped" {
+            // Polling ended for good: let the lease go so it is not held by a non-poller.
+            task_keeper.cancel();
+        }
+        why
+    });
+    UpdateSource {
+        stop,
+        poller,
+        keeper,
+    }
+}
+
+/// Forgets handled updates and stale free-quota windows after two days (hourly).
 async fn prune_loop(pool: ledger::Pool, shutdown: CancellationToken) {
     loop {
         if let Ok(mut conn) = pool.get().await {
-            let now = chrono::Utc::now();
-            let before = now - chrono::Duration::days(2);
+            let before = chrono::Utc::now() - chrono::Duration::days(2);
             match ledger::prune(&mut conn, before, before).await {
                 Ok(n) if n > 0 => tracing::info!(rows = n, "pruned"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "pruning failed"),
+            }
+            match inbox::prune(&mut conn, before).await {
+                Ok(n) if n > 0 => tracing::info!(updates = n, "inbox pruned"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "pruning the inbox failed"),
             }
         }
         tokio::select! {

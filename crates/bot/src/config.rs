@@ -31,8 +31,11 @@ impl std::str::FromStr for Secret {
 /// How updates arrive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Mode {
-    /// Long polling with getUpdates (one instance at a time).
+    /// Long polling with getUpdates: one poller per token across all instances (a lease in
+    /// PostgreSQL); the others stand by, serving the workers and HTTP.
     Polling,
+    /// Telegram POSTs updates to PUBLIC_URL/telegram/webhook; any number of instances.
+    Webhook,
 }
 
 /// Log output format.
@@ -47,12 +50,12 @@ pub enum LogFormat {
 /// A Telegram bot that sells Kie.ai generations for a ruble balance.
 ///
 /// Every option can also be given as an environment variable or in a `.env` file in the
-/// working directory. Without BOT_TOKEN and KIE_API_KEY (and no subcommand), the
-/// self-contained demo runs instead: the Kie simulator, a fake Telegram and a scripted user.
+/// working directory. A missing secret is an error (exit code 2): this binary never falls back
+/// to a demo (the demo is `cargo xtask run` without tokens, or `cargo run -p stack --bin demo`).
 #[derive(Debug, Parser)]
 #[command(name = "bot", version, about, long_about)]
 pub struct Cli {
-    /// What to run (default: the bot, or the demo when no tokens are given).
+    /// What to run (default: the bot).
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Settings of the bot.
@@ -61,17 +64,16 @@ pub struct Cli {
 }
 
 /// Subcommands.
-#[derive(Debug, Subcommand)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Subcommand)]
 pub enum Command {
     /// Run the bot (needs BOT_TOKEN, KIE_API_KEY and DATABASE_URL).
     Run,
-    /// Run the whole product against the Kie simulator and a fake Telegram with a scripted
-    /// user, and print the conversation. Needs only PostgreSQL.
-    Demo {
-        /// Print the transcript in this language (ru or en).
-        #[arg(long, default_value = "ru")]
-        lang: String,
-    },
+    /// Register PUBLIC_URL/telegram/webhook with Telegram (secret_token = WEBHOOK_SECRET, the
+    /// update types the bot handles, WEBHOOK_MAX_CONNECTIONS). Run once per deploy target;
+    /// stopping an instance never deletes it. Needs BOT_TOKEN, PUBLIC_URL, WEBHOOK_SECRET.
+    SetWebhook,
+    /// Delete the webhook (to go back to polling). Pending updates are kept.
+    DeleteWebhook,
 }
 
 /// The bot's settings.
@@ -124,7 +126,7 @@ pub struct RunArgs {
     /// The registry directory (models/ and settings.toml).
     #[arg(long, env = "REGISTRY_DIR", default_value = "registry", global = true)]
     pub registry: PathBuf,
-    /// How updates arrive (webhook mode comes with the singleton lock).
+    /// How updates arrive: polling (one poller at a time, the others stand by) or webhook.
     #[arg(
         long,
         env = "BOT_MODE",
@@ -133,12 +135,39 @@ pub struct RunArgs {
         global = true
     )]
     pub mode: Mode,
-    /// Public HTTPS base URL where Kie can reach our callbacks (without it, jobs are polled).
+    /// Public HTTPS base URL of this deployment: Kie's callbacks go to it (without it, jobs
+    /// are polled) and, in webhook mode, Telegram's updates (PUBLIC_URL/telegram/webhook).
     #[arg(long, env = "PUBLIC_URL", global = true)]
     pub public_url: Option<Url>,
-    /// Address the HTTP server (Kie callbacks, /healthz) listens on when PUBLIC_URL is set.
+    /// Address the HTTP server listens on: /healthz, /readyz, /metrics, Kie callbacks and the
+    /// Telegram webhook. Always on.
     #[arg(long, env = "LISTEN", default_value = "0.0.0.0:8080", global = true)]
     pub listen: SocketAddr,
+    /// The secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (webhook mode; 16–256
+    /// characters of A-Z a-z 0-9 _ -). Requests without it are refused with 401.
+    #[arg(long, env = "WEBHOOK_SECRET", global = true, hide_env_values = true)]
+    pub webhook_secret: Option<Secret>,
+    /// At most this many webhook connections Telegram opens at once (set-webhook; 1–100).
+    #[arg(long, env = "WEBHOOK_MAX_CONNECTIONS", default_value_t = 40, global = true,
+          value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub webhook_max_connections: u8,
+    /// getUpdates long-poll time-out in seconds (the HTTP client waits longer than this).
+    #[arg(long, env = "POLL_TIMEOUT_SECS", default_value_t = 25, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=50))]
+    pub poll_timeout_secs: u64,
+    /// Updates handled at once by this instance (one chat at a time, chats in parallel).
+    #[arg(long, env = "HANDLER_CONCURRENCY", default_value_t = 32, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub handler_concurrency: u64,
+    /// On SIGTERM/SIGINT: seconds to let handlers and generation steps finish before their
+    /// work is handed back to the other instances. A second signal exits at once.
+    #[arg(long, env = "STOP_DEADLINE_SECS", default_value_t = 20, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub stop_deadline_secs: u64,
+    /// This instance's name in leases and logs (default: host name, process id and a random
+    /// suffix).
+    #[arg(long, env = "INSTANCE_ID", global = true)]
+    pub instance_id: Option<String>,
     /// Secret for the per-job callback tokens (required with PUBLIC_URL; 16+ characters).
     #[arg(long, env = "CALLBACK_SECRET", global = true, hide_env_values = true)]
     pub callback_secret: Option<Secret>,
@@ -191,11 +220,6 @@ pub struct Checked {
 }
 
 impl RunArgs {
-    /// True when neither token is given (the demo runs instead of the bot).
-    pub fn no_tokens(&self) -> bool {
-        self.bot_token.is_none() && self.kie_api_key.is_none()
-    }
-
     /// Checks what `run` needs; the error names the first missing or wrong setting.
     pub fn check(&self) -> Result<Checked, SettingError> {
         let missing = |name: &str, flag: &str| {
@@ -230,12 +254,38 @@ impl RunArgs {
                     .into(),
             ));
         }
+        if self.mode == Mode::Webhook {
+            check_webhook_secret(self.webhook_secret.as_ref())?;
+            if self.public_url.is_none() {
+                return Err(SettingError(
+                    "PUBLIC_URL (--public-url) must be set with BOT_MODE=webhook".into(),
+                ));
+            }
+        }
         Ok(Checked {
             bot_token,
             database_url,
             kie_api_key,
         })
     }
+}
+
+/// WEBHOOK_SECRET as Telegram accepts it (1–256 of `A-Za-z0-9_-`), and at least 16 long so it
+/// cannot be guessed.
+pub fn check_webhook_secret(secret: Option<&Secret>) -> Result<&Secret, SettingError> {
+    let secret = secret.ok_or_else(|| {
+        SettingError("WEBHOOK_SECRET (--webhook-secret) is not set; see bot --help".into())
+    })?;
+    let allowed = secret
+        .0
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !allowed || !(16..=256).contains(&secret.0.len()) {
+        return Err(SettingError(
+            "WEBHOOK_SECRET (--webhook-secret) must be 16–256 characters of A-Z a-z 0-9 _ -".into(),
+        ));
+    }
+    Ok(secret)
 }
 
 #[cfg(test)]
@@ -277,5 +327,43 @@ mod tests {
                 .to_string()
                 .starts_with("BOT_TOKEN")
         );
+    }
+
+    #[test]
+    fn webhook_mode_needs_a_strong_secret_and_a_public_url() {
+        let base = [
+            "--bot-token",
+            "1:abc",
+            "--kie-api-key",
+            "k",
+            "--database-url",
+            "postgres://x",
+            "--mode",
+            "webhook",
+        ];
+        let err = |extra: &[&str]| {
+            let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+            parse(&args)
+                .run
+                .check()
+                .map(|_| ())
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(err(&[]).starts_with("WEBHOOK_SECRET"));
+        assert!(err(&["--webhook-secret", "short"]).starts_with("WEBHOOK_SECRET"));
+        assert!(err(&["--webhook-secret", "bad chars in here!!"]).starts_with("WEBHOOK_SECRET"));
+        assert!(err(&["--webhook-secret", "0123456789abcdef"]).starts_with("PUBLIC_URL"));
+        let args: Vec<&str> = base
+            .iter()
+            .chain(&[
+                "--webhook-secret",
+                "0123456789abcdef",
+                "--public-url",
+                "https://x.example",
+            ])
+            .copied()
+            .collect();
+        assert!(parse(&args).run.check().is_ok());
     }
 }

@@ -1,5 +1,8 @@
-//! `bot`: parses the command line (flags, environment, `.env`) and runs the bot or the demo.
-//! Everything else lives in the library.
+//! `bot`: parses the command line (flags, environment, `.env`) and runs the bot, or registers
+//! or deletes its webhook. Everything else lives in the library.
+//!
+//! Exit codes: 0 after a clean stop, 2 for a missing or malformed setting (one line naming
+//! it), 1 for a failure while running. It fails closed: there is no demo in this binary.
 
 use clap::Parser;
 
@@ -23,25 +26,19 @@ async fn main() -> std::process::ExitCode {
         }
     };
     bot::init_logging(&cli.run);
-    let demo_lang = match &cli.command {
-        Some(Command::Demo { lang }) => Some(lang.clone()),
-        None if cli.run.no_tokens() => {
-            eprintln!(
-                "BOT_TOKEN and KIE_API_KEY are not set: running the self-contained demo (bot --help for the real thing)"
-            );
-            Some("ru".to_string())
-        }
-        _ => None,
-    };
-    let result = match demo_lang {
-        Some(lang) => bot::demo::run_demo(&cli.run, &lang).await,
-        None => match cli.run.check() {
+    let command = cli.command.unwrap_or(Command::Run);
+    let result = match command {
+        Command::Run => match cli.run.check() {
             Ok(checked) => bot::run(cli.run.clone(), checked).await,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return std::process::ExitCode::from(2);
-            }
+            Err(e) => return setting_error(&e),
         },
+        Command::SetWebhook | Command::DeleteWebhook => {
+            match bot::webhook_admin(&cli.run, command == Command::SetWebhook).await {
+                Err(bot::AdminError::Setting(e)) => return setting_error(&e),
+                Err(bot::AdminError::Failed(e)) => Err(e),
+                Ok(()) => Ok(()),
+            }
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -50,4 +47,9 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+fn setting_error(e: &bot::config::SettingError) -> std::process::ExitCode {
+    eprintln!("error: {e}");
+    std::process::ExitCode::from(2)
 }

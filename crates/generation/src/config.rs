@@ -132,6 +132,9 @@ pub struct PipelineConfig {
     pub eta_sample: i64,
     /// Accepted callback timestamp skew (replay window), seconds.
     pub callback_skew_secs: i64,
+    /// On a clean stop, how long steps in flight may finish before they are aborted and their
+    /// leases handed back.
+    pub stop_drain: Duration,
 }
 
 impl Default for PipelineConfig {
@@ -158,6 +161,7 @@ impl Default for PipelineConfig {
             max_tasks: 256,
             eta_sample: 50,
             callback_skew_secs: 300,
+            stop_drain: Duration::from_secs(20),
         }
     }
 }

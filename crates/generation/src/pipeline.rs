@@ -4,6 +4,7 @@
 //! owns a job only under a lease. Must never send createTask for a job whose `create_sent_at`
 //! is already set, and never release a job because a status query failed.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -422,11 +423,22 @@ impl<D: Deliver> Pipeline<D> {
             ledger::schedule_unreported(&mut *self.db().await?).await?;
         }
         let mut tasks: JoinSet<Result<(), PipelineError>> = JoinSet::new();
+        let mut owners: HashMap<tokio::task::Id, JobId> = HashMap::new();
         let mut last_sweep = tokio::time::Instant::now() - Duration::from_secs(3600);
         let mut last_credit_check = last_sweep;
         loop {
             // Reap finished work; a crash (test hook) stops everything at once, like a kill.
-            while let Some(done) = tasks.try_join_next() {
+            while let Some(done) = tasks.try_join_next_with_id() {
+                let done = match done {
+                    Ok((id, result)) => {
+                        owners.remove(&id);
+                        Ok(result)
+                    }
+                    Err(e) => {
+                        owners.remove(&e.id());
+                        Err(e)
+                    }
+                };
                 match done {
                     Ok(Err(PipelineError::Crashed(p))) => {
                         tasks.abort_all();
@@ -446,7 +458,12 @@ impl<D: Deliver> Pipeline<D> {
             }
 
             if let Err(e) = self
-                .tick(&mut tasks, &mut last_sweep, &mut last_credit_check)
+                .tick(
+                    &mut tasks,
+                    &mut owners,
+                    &mut last_sweep,
+                    &mut last_credit_check,
+                )
                 .await
             {
                 tracing::warn!(error = %e, "pipeline tick failed");
@@ -454,7 +471,7 @@ impl<D: Deliver> Pipeline<D> {
 
             tokio::select! {
                 _ = shutdown.cancelled() => {
-                    tasks.abort_all();
+                    self.drain(tasks, owners).await;
                     return Ok(());
                 }
                 _ = self.inner.wake.notified() => {}
@@ -463,9 +480,47 @@ impl<D: Deliver> Pipeline<D> {
         }
     }
 
+    /// A clean stop: claims nothing more, lets the steps in flight finish within
+    /// `config.stop_drain`, then aborts the rest and hands their leases back so another
+    /// instance takes the jobs at once instead of after the lease lapses. An aborted step is
+    /// exactly a crash at that point, which every step survives (see the crash tests).
+    async fn drain(
+        &self,
+        mut tasks: JoinSet<Result<(), PipelineError>>,
+        mut owners: HashMap<tokio::task::Id, JobId>,
+    ) {
+        let in_flight = tasks.len();
+        let until = tokio::time::Instant::now() + self.inner.config.stop_drain;
+        while let Ok(Some(done)) = tokio::time::timeout_at(until, tasks.join_next_with_id()).await {
+            match done {
+                Ok((id, _)) => owners.remove(&id),
+                Err(e) => owners.remove(&e.id()),
+            };
+        }
+        tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
+        let unfinished: Vec<JobId> = owners.into_values().collect();
+        if !unfinished.is_empty() {
+            match self.db().await {
+                Ok(mut conn) => {
+                    if let Err(e) = ledger::hand_back_leases(&mut conn, &unfinished).await {
+                        tracing::warn!(error = %e, "handing back job leases failed; they lapse");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "handing back job leases failed; they lapse"),
+            }
+        }
+        tracing::info!(
+            in_flight,
+            handed_back = unfinished.len(),
+            "the pipeline stopped"
+        );
+    }
+
     async fn tick(
         &self,
         tasks: &mut JoinSet<Result<(), PipelineError>>,
+        owners: &mut HashMap<tokio::task::Id, JobId>,
         last_sweep: &mut tokio::time::Instant,
         last_credit_check: &mut tokio::time::Instant,
     ) -> Result<(), PipelineError> {
@@ -500,14 +555,20 @@ impl<D: Deliver> Pipeline<D> {
             .await?;
             for job in claimed {
                 let me = self.clone();
-                tasks.spawn(async move { me.leased(job.id, me.submit_job(job.clone())).await });
+                let id = job.id;
+                let task =
+                    tasks.spawn(async move { me.leased(job.id, me.submit_job(job.clone())).await });
+                owners.insert(task.id(), id);
             }
         }
         let room = cfg.max_tasks.saturating_sub(tasks.len());
         if room > 0 {
             for job in ledger::take_due(&mut *self.db().await?, room as i64, cfg.lease).await? {
                 let me = self.clone();
-                tasks.spawn(async move { me.leased(job.id, me.process(job.clone())).await });
+                let id = job.id;
+                let task =
+                    tasks.spawn(async move { me.leased(job.id, me.process(job.clone())).await });
+                owners.insert(task.id(), id);
             }
         }
         Ok(())

@@ -38,6 +38,7 @@ mod pipeline;
 #[allow(missing_docs)]
 pub mod schema;
 mod settings;
+pub mod stats;
 mod types;
 mod ui;
 mod updates;
@@ -60,10 +61,10 @@ pub use money::{
 };
 pub use pipeline::{
     ClaimLimits, JobUpload, PipelineEvent, add_upload, adopt_late_task, cancel_queued,
-    claim_for_submission, delivery_failed, flag, mark_create_sent, mark_delivered,
-    mark_failure_notified, observed_durations, poke, queue_position, recent_events, record_check,
-    record_event, record_submitted, renew_lease, requeue, schedule, schedule_unreported, set_flag,
-    store_result, take_due, upload_done, uploads,
+    claim_for_submission, delivery_failed, flag, hand_back_leases, mark_create_sent,
+    mark_delivered, mark_failure_notified, observed_durations, poke, queue_position, recent_events,
+    record_check, record_event, record_submitted, renew_lease, requeue, schedule,
+    schedule_unreported, set_flag, store_result, take_due, upload_done, uploads,
 };
 pub use settings::{
     SETTING_KEYS, SettingChange, current_overrides, effective_settings, set_setting,

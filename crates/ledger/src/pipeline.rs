@@ -549,6 +549,22 @@ pub async fn cancel_queued(conn: &mut AsyncPgConnection, id: JobId) -> Result<bo
 
 /// Extends a worker's lease on a job it is still working on (a heartbeat). Does nothing once
 /// the worker has ended its lease with [`schedule`].
+/// Hands the leases of `jobs` back at once (a clean stop aborted their steps), so another
+/// instance takes them without waiting for the leases to lapse.
+pub async fn hand_back_leases(
+    conn: &mut AsyncPgConnection,
+    jobs: &[JobId],
+) -> Result<usize, LedgerError> {
+    let ids: Vec<i64> = jobs.iter().map(|j| j.0).collect();
+    Ok(diesel::sql_query(
+        "UPDATE jobs SET leased_until = now() WHERE id = ANY($1) AND leased_until > now()",
+    )
+    .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
+    .execute(conn)
+    .await?)
+}
+
+/// Extends the lease of `id` by `lease` from now.
 pub async fn renew_lease(
     conn: &mut AsyncPgConnection,
     id: JobId,

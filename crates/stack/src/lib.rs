@@ -1,9 +1,14 @@
-//! The self-contained demo: the whole product ([`App`]) against the Kie simulator and a fake
+//! The product with its fakes: the whole bot ([`App`]) against the Kie simulator and a fake
 //! Telegram, with a scripted user. [`Stack`] is also what the journey tests, `cargo xtask e2e`
 //! and the benchmarks start; [`main_journey`] is the scripted conversation they share, recorded
 //! step by step as a [`Transcript`].
 //!
 //! Nothing here reaches the network: Kie and Telegram are local servers on 127.0.0.1.
+//!
+//! # What this crate must never be
+//! A dependency of the production binary: `bot` fails closed without its secrets and links no
+//! fake (a tidy test over `cargo metadata` checks it). This crate is for tests, benchmarks,
+//! `cargo xtask e2e` and the `demo` binary that `cargo xtask run` starts without tokens.
 
 use std::time::Duration;
 
@@ -15,8 +20,8 @@ use kie_sim::{KieSim, SimConfig};
 use serde::Serialize;
 use tg_fake::{ChatMessage, FakeTelegram, FakeUser, UserSpec};
 
-use crate::app::{App, AppConfig};
-use crate::config::{RunArgs, Secret};
+use bot::app::{App, AppConfig};
+use bot::config::Secret;
 
 /// The token the fake Telegram accepts.
 pub const DEMO_TOKEN: &str = "123456:demo-token";
@@ -84,8 +89,14 @@ impl Stack {
             ui: options.ui.clone(),
             pipeline: PipelineConfig::default().scaled(5),
             limits: options.limits,
-            listen: Some("127.0.0.1:0".parse()?),
+            listen: "127.0.0.1:0".parse()?,
+            mode: bot::config::Mode::Polling,
+            webhook_secret: None,
             poll_timeout: Duration::from_secs(1),
+            lease: bot::app::LeaseTimings::default(),
+            handler_concurrency: 32,
+            stop_deadline: Duration::from_secs(5),
+            instance_id: bot::app::default_instance_id(),
             callback_via_listen: true,
         })
         .await?;
@@ -574,17 +585,15 @@ async fn run_main_journey(stack: &Stack, s: &mut Script<'_>, lang: &str) -> anyh
     Ok(())
 }
 
-/// `bot demo`: the main journey on a scratch database of this run's own, printed.
+/// The `demo` binary: the main journey on a scratch database of this run's own, printed.
 ///
 /// The scratch database is created next to `DATABASE_URL`'s (its name with `_run_<pid>`) and
 /// dropped at the end: the fake Telegram numbers its updates and Stars charges from 1 on every
 /// run, so a database an earlier run wrote to would take them for repeats (updates dropped,
 /// the payment refused as another user's).
-pub async fn run_demo(args: &RunArgs, lang: &str) -> anyhow::Result<()> {
-    let base = args
-        .database_url
-        .clone()
-        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/kiebot_demo".into());
+pub async fn run_demo(database_url: Option<String>, lang: &str) -> anyhow::Result<()> {
+    let base =
+        database_url.unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/kiebot_demo".into());
     let url = run_database_url(&base, std::process::id())?;
     drop_database(&url).await?; // a killed run's, under a reused process id
     ensure_database(&url).await?;

@@ -130,6 +130,17 @@ pub async fn unexpected_input(bot: &UiBot, ui: &Ui, ctx: &Ctx) -> HandlerResult 
     Ok(())
 }
 
+/// A command we do not have: the short help (every command and what it does). Whatever was in
+/// progress (a wizard step) stays as it was.
+pub async fn unknown_command(bot: UiBot, ui: Ui, ctx: Ctx) -> HandlerResult {
+    let mut text = ui.i18n.t(ctx.lang, "unknown-command");
+    for command in crate::commands_for(&ui.i18n, ctx.lang) {
+        text.push_str(&format!("\n/{} — {}", command.command, command.description));
+    }
+    send::send(&bot, ctx.chat, &crate::keyboard::Screen::new(text)).await?;
+    Ok(())
+}
+
 /// /help.
 pub async fn show_help(bot: &UiBot, ui: &Ui, ctx: &Ctx, at: Option<MessageId>) -> HandlerResult {
     let s = ui.settings().await?;
