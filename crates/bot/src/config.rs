@@ -361,6 +361,8 @@ mod tests {
                 "0123456789abcdef",
                 "--public-url",
                 "https://x.example",
+                "--callback-secret",
+                "fedcba9876543210",
             ])
             .copied()
             .collect();

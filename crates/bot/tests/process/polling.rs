@@ -1,0 +1,248 @@
+//! Polling across processes: one poller at a time, takeover after a kill, a stop or a pause,
+//! nothing lost or answered twice, and an idle bot that answers at once.
+
+use std::time::{Duration, Instant};
+
+use tg_fake::{FakeError, UserSpec};
+
+use crate::support::{World, answers, p50_max, wait_answers};
+
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Every stored update ends up handled (the "done" of the last ones travels with the
+/// workers' next claim, so this waits for it).
+async fn assert_inbox_handled_once(world: &World) {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        unfinished: i64,
+    }
+    let until = Instant::now() + PATIENCE;
+    loop {
+        let mut conn = world.db.connect().await;
+        let row: Row = diesel::sql_query(
+            "SELECT count(*) FILTER (WHERE state <> 'done') AS unfinished FROM inbox_updates",
+        )
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+        if row.unfinished == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < until,
+            "{} stored updates never handled",
+            row.unfinished
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_instances_poll_one_at_a_time_and_answer_each_update_once() {
+    let world = World::new().await;
+    let instances = [
+        world.spawn("one", &[]).await,
+        world.spawn("two", &[]).await,
+        world.spawn("three", &[]).await,
+    ];
+    world.wait_holder(PATIENCE, Option::is_some).await;
+    for chat in 0..30 {
+        let user = world
+            .tg
+            .user(UserSpec::new(700_000 + chat, "Poll").language("en"));
+        user.send_text("/help").await;
+    }
+    for chat in 0..30 {
+        wait_answers(&world.tg, 700_000 + chat, 1, PATIENCE).await;
+    }
+    assert_inbox_handled_once(&world).await;
+    for chat in 0..30 {
+        assert_eq!(
+            answers(&world.tg, 700_000 + chat),
+            1,
+            "chat {chat} answered once"
+        );
+    }
+    assert_eq!(
+        world.tg.poll_overlaps(),
+        0,
+        "never two getUpdates in flight"
+    );
+    for instance in &instances {
+        assert!(
+            instance.errors().is_empty(),
+            "{}: {:?}",
+            instance.name,
+            instance.errors()
+        );
+        assert_eq!(
+            instance.get("/healthz").await,
+            200,
+            "standbys are healthy too"
+        );
+        assert_eq!(instance.get("/readyz").await, 200);
+    }
+}
+
+/// SIGKILL, SIGTERM and SIGSTOP of the lease holder, in turn (TAKEOVER_CYCLES, default 3;
+/// the closing note's figures come from 50): a standby answers within 15 s each time.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_holder_dies_stops_or_hangs_and_a_standby_takes_over() {
+    let cycles: usize = std::env::var("TAKEOVER_CYCLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let world = World::new().await;
+    let mut instances = vec![world.spawn("i0", &[]).await, world.spawn("i1", &[]).await];
+    let mut spawned = 2;
+    let mut takeovers = Vec::new();
+    let mut paused = None;
+    for cycle in 0..cycles {
+        let (holder, epoch) = world.wait_holder(PATIENCE, Option::is_some).await.unwrap();
+        let index = instances
+            .iter()
+            .position(|i| i.name == holder)
+            .expect("a holder of ours");
+        let signal = ["KILL", "TERM", "STOP"][cycle % 3];
+        let started = Instant::now();
+        let mut gone = instances.remove(index);
+        gone.signal(signal);
+        let chat = 710_000 + cycle as i64;
+        world
+            .tg
+            .user(UserSpec::new(chat, "Take").language("en"))
+            .send_text("/help")
+            .await;
+        wait_answers(&world.tg, chat, 1, Duration::from_secs(20)).await;
+        let took = started.elapsed();
+        takeovers.push((signal, took));
+        let (_, new_epoch) = world.holder().await.expect("a new holder");
+        assert!(new_epoch > epoch, "every takeover is a new epoch");
+        match signal {
+            "STOP" => {
+                // Resumed after its lease lapsed: it must not poll again as the holder.
+                gone.signal("CONT");
+                paused = Some(gone);
+            }
+            "TERM" => {
+                let (status, _) = gone.wait_exit(Duration::from_secs(15)).await;
+                assert!(status.success(), "a clean stop exits 0: {}", gone.log());
+            }
+            _ => {
+                gone.wait_exit(Duration::from_secs(5)).await;
+            }
+        }
+        if let Some(resumed) = paused.take() {
+            instances.push(resumed);
+        } else {
+            spawned += 1;
+            instances.push(world.spawn(&format!("i{spawned}"), &[]).await);
+        }
+    }
+    for cycle in 0..cycles {
+        assert_eq!(
+            answers(&world.tg, 710_000 + cycle as i64),
+            1,
+            "cycle {cycle}: answered once"
+        );
+    }
+    assert_inbox_handled_once(&world).await;
+    assert_eq!(
+        world.tg.poll_overlaps(),
+        0,
+        "never two getUpdates in flight"
+    );
+    let (p50, max) = p50_max(takeovers.iter().map(|(_, d)| *d).collect());
+    println!("takeovers ({cycles}): p50 {p50:.1?}, max {max:.1?}; {takeovers:?}");
+    assert!(
+        max < Duration::from_secs(15),
+        "takeover within 15 s: {takeovers:?}"
+    );
+}
+
+/// Telegram answers slowly (a 429 on the first answer), the bot is killed after it fetched
+/// and acknowledged ten updates of one chat: after a restart every one is answered, once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kill_right_after_a_batch_was_fetched_loses_nothing() {
+    let world = World::new().await;
+    let chat = 720_001;
+    let user = world.tg.user(UserSpec::new(chat, "Batch").language("en"));
+    for _ in 0..10 {
+        user.send_text("/help").await;
+    }
+    world.tg.fail_next(
+        "sendMessage",
+        1,
+        FakeError::TooManyRequests { retry_after: 5 },
+    );
+    let mut first = world.spawn("first", &[]).await;
+    // Fetched, stored, acknowledged: Telegram holds none of them any more ...
+    world
+        .tg
+        .wait_for(PATIENCE, |tg| {
+            let refused = tg.calls_of("sendMessage").iter().any(|c| c.status == 429);
+            (refused && tg.pending_updates().is_empty()).then_some(())
+        })
+        .await
+        .unwrap();
+    // ... and the first answer is still waiting out its 429.
+    assert_eq!(answers(&world.tg, chat), 0);
+    first.kill().await;
+    let _second = world.spawn("second", &[]).await;
+    wait_answers(&world.tg, chat, 10, Duration::from_secs(40)).await;
+    assert_inbox_handled_once(&world).await;
+    assert_eq!(
+        answers(&world.tg, chat),
+        10,
+        "each of the ten answered once"
+    );
+}
+
+async fn idle_then_answered(silence: Duration) {
+    let world = World::new().await;
+    // The production poll settings and client: POLL_TIMEOUT_SECS left at its default (25).
+    let instance = world.spawn("idle", &[]).await;
+    world.wait_holder(PATIENCE, Option::is_some).await;
+    tokio::time::sleep(silence).await; // the silence is what is tested
+    assert_eq!(
+        world.tg.polls_in_flight(),
+        1,
+        "a poll is waiting when the user writes"
+    );
+    let chat = 730_001;
+    let sent = Instant::now();
+    world
+        .tg
+        .user(UserSpec::new(chat, "Idle").language("en"))
+        .send_text("/help")
+        .await;
+    wait_answers(&world.tg, chat, 1, Duration::from_secs(10)).await;
+    println!(
+        "after {silence:?} of silence: answered in {:.0?}",
+        sent.elapsed()
+    );
+    let log = instance.log();
+    assert!(
+        !log.contains("getUpdates failed"),
+        "an idle poll never fails:\n{log}"
+    );
+    assert!(
+        instance.errors().is_empty(),
+        "nothing at ERROR while idle: {:?}",
+        instance.errors()
+    );
+    assert_eq!(world.tg.poll_overlaps(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn after_a_quiet_minute_an_update_is_answered_at_once() {
+    idle_then_answered(Duration::from_secs(60)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "five minutes of silence: too long for CI; run with --ignored for the figures"]
+async fn after_five_quiet_minutes_an_update_is_answered_at_once() {
+    idle_then_answered(Duration::from_secs(300)).await;
+}
