@@ -63,6 +63,10 @@ pub enum Which {
         /// for the disk at each commit costs.
         #[arg(long)]
         async_commit: bool,
+        /// Keep Telegram's limits (1/s per chat, burst 3; 30/s overall) instead of lifting
+        /// them: the fairness run (p50/p99 time to the screen, taps unanswered within 10 s).
+        #[arg(long)]
+        shipped_limits: bool,
     },
 }
 
@@ -93,8 +97,10 @@ pub fn run(which: Which) -> Result<()> {
             no_binary,
             record_calls,
             async_commit,
+            shipped_limits,
         } => crate::bench_ui::run(&crate::bench_ui::Options {
             async_commit,
+            shipped_limits,
             users,
             seconds,
             warmup,

@@ -59,6 +59,8 @@ pub struct Options {
     /// Set `synchronous_commit = off` on the walk's database, to see what waiting for the disk
     /// costs.
     pub async_commit: bool,
+    /// Telegram's limits instead of lifted ones (the fairness run).
+    pub shipped_limits: bool,
 }
 
 pub fn run(o: &Options) -> Result<()> {
@@ -495,7 +497,10 @@ async fn ours(url: &str, users: usize, o: &Options, window: &Window) -> Result<M
             "  synchronous_commit = off on the walk's database (commits do not wait for the disk)"
         );
     }
-    let options = StackOptions::fast(url);
+    let mut options = StackOptions::fast(url);
+    if o.shipped_limits {
+        options.limits = bot_ui::FloodLimits::telegram();
+    }
     let limits = options.limits;
     let stack = Stack::start(options).await?;
     stack.tg.set_record_calls(o.record_calls);
@@ -503,7 +508,7 @@ async fn ours(url: &str, users: usize, o: &Options, window: &Window) -> Result<M
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let commits_before = commits(url).await?;
     println!(
-        "  ours: the real App (bot_ui::schema, PostgreSQL pool of 16, flood limits lifted: {}/s per chat, {}/s overall)",
+        "  ours: the real App (bot_ui::schema, PostgreSQL pool of 16, flood limits {}/s per chat, {}/s overall)",
         limits.per_chat_per_sec, limits.overall_per_sec
     );
     let specs = (0..users)

@@ -544,6 +544,8 @@ impl Deliver for TelegramDeliver {
         let lang = self.lang_of(job.user_id).await;
         let title = self.title(job, lang);
         let screen = progress_screen(&self.i18n, lang, job, &title, &progress);
+        // Nobody tapped for this edit: it must not take the allowance answers need.
+        self.bot.bulk_allowance().await;
         if let Err(e) = send::edit_plain(&self.bot, ChatId(chat), MessageId(id), &screen).await {
             tracing::debug!(error = %e, "progress edit failed");
         }

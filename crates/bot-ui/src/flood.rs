@@ -4,6 +4,12 @@
 //! exactly as long as the limit needs, not for a timer tick). A 429 that still comes back is
 //! waited out by `send::with_retry_after`.
 //!
+//! # Fairness
+//! - Waiters for the overall allowance queue in arrival order (a FIFO lock around it): no chat's
+//!   burst starves another chat's tap, and every chat gets its turn.
+//! - Bulk traffic (progress edits) first passes [`UiBot::bulk_allowance`], a limiter at half the
+//!   overall rate, so answers to taps always have the other half.
+//!
 //! This module must never queue or reorder messages itself: a caller waits, then sends.
 
 use std::num::NonZeroU32;
@@ -49,6 +55,9 @@ impl FloodLimits {
 struct Flood {
     chats: DefaultKeyedRateLimiter<i64>,
     overall: DefaultDirectRateLimiter,
+    /// Arrival order for the overall allowance (tokio's mutex is FIFO).
+    overall_turn: tokio::sync::Mutex<()>,
+    bulk: DefaultDirectRateLimiter,
     messages: AtomicU64,
 }
 
@@ -79,9 +88,17 @@ impl UiBot {
                         .allow_burst(nz(limits.per_chat_burst)),
                 ),
                 overall: RateLimiter::direct(Quota::per_second(nz(limits.overall_per_sec))),
+                overall_turn: tokio::sync::Mutex::new(()),
+                bulk: RateLimiter::direct(Quota::per_second(nz(limits.overall_per_sec / 2))),
                 messages: AtomicU64::new(0),
             }),
         }
+    }
+
+    /// Waits for the bulk allowance (half the overall rate): call it before a message nobody is
+    /// waiting for (a progress edit), then send as usual.
+    pub async fn bulk_allowance(&self) {
+        self.flood.bulk.until_ready().await;
     }
 
     /// Messages (sends and edits) let through so far.
@@ -100,7 +117,10 @@ impl UiBot {
         let f = &self.flood;
         // The chat's own pace first, so a busy chat does not use up the shared allowance.
         f.chats.until_key_ready(&chat.0).await;
-        f.overall.until_ready().await;
+        {
+            let _turn = f.overall_turn.lock().await;
+            f.overall.until_ready().await;
+        }
         if f.messages.fetch_add(1, Ordering::Relaxed) % RETAIN_EVERY == RETAIN_EVERY - 1 {
             f.chats.retain_recent();
         }

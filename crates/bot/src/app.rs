@@ -163,6 +163,19 @@ impl App {
             .map_err(|e| anyhow::anyhow!("REGISTRY_DIR settings.toml: {e}"))?;
         tracing::info!(models = catalog.len(), "registry loaded");
         let kie = KieClient::new(config.kie.clone()).context("KIE_API_KEY / Kie hosts")?;
+        let metrics = Metrics::new();
+        {
+            let metrics = metrics.clone();
+            kie.observe(Arc::new(move |endpoint, code| {
+                metrics
+                    .kie_calls
+                    .get_or_create(&crate::metrics::KieLabels {
+                        endpoint: endpoint.to_string(),
+                        code: code.to_string(),
+                    })
+                    .inc();
+            }));
+        }
         // The HTTP server's socket first: its address may be the callback URL.
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -202,7 +215,6 @@ impl App {
             .await
             .context("TELEGRAM_API_URL / BOT_TOKEN: setMyCommands failed")?;
 
-        let metrics = Metrics::new();
         let stopping = Arc::new(AtomicBool::new(false));
         let stored = Arc::new(Notify::new());
         let background = CancellationToken::new();

@@ -106,7 +106,20 @@ struct Inner {
     creates: WindowLimiter,
     queries: WindowLimiter,
     stats: ClientStats,
+    observer: std::sync::OnceLock<Observer>,
 }
+
+struct Observer(CallObserver);
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CallObserver")
+    }
+}
+
+/// Told of every Kie call's answer: the endpoint and the HTTP status or Kie code (`"error"`
+/// when there was no answer). For metrics; must be cheap and never block.
+pub type CallObserver = Arc<dyn Fn(&'static str, &str) + Send + Sync>;
 
 /// Which limiter and retry policy a call uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,9 +160,16 @@ impl KieClient {
                 creates: WindowLimiter::new(config.create_limit),
                 queries: WindowLimiter::new(config.status_limit),
                 stats: ClientStats::default(),
+                observer: std::sync::OnceLock::new(),
                 config,
             }),
         })
+    }
+
+    /// Reports every call's answer to `observer` (once per client and its clones; a second
+    /// observer is ignored).
+    pub fn observe(&self, observer: CallObserver) {
+        let _ = self.inner.observer.set(Observer(observer));
     }
 
     /// The configuration.
@@ -441,6 +461,16 @@ impl KieClient {
                 .bearer_auth(self.inner.config.api_key.expose())
                 .timeout(timeout);
             let result = self.send_once(endpoint, kind, request).await;
+            if let Some(Observer(observe)) = self.inner.observer.get() {
+                let code = match &result {
+                    Ok(_) => "200".to_string(),
+                    Err(f) => f
+                        .error
+                        .code
+                        .map_or_else(|| "error".to_string(), |c| c.to_string()),
+                };
+                observe(endpoint, &code);
+            }
             if let Err(f) = &result
                 && f.error.code == Some(429)
             {

@@ -34,7 +34,9 @@ mod limiter;
 mod record;
 
 pub use callback::{SignatureCheck, parse_callback, sign, verify_signature};
-pub use client::{ClientStats, CreateTask, CreatedTask, Download, KieClient, Uploaded};
+pub use client::{
+    CallObserver, ClientStats, CreateTask, CreatedTask, Download, KieClient, Uploaded,
+};
 pub use config::{ApiKey, KieConfig, RateLimit};
 pub use error::{ErrorKind, KieError};
 pub use limiter::WindowLimiter;

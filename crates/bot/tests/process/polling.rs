@@ -84,6 +84,23 @@ async fn three_instances_poll_one_at_a_time_and_answer_each_update_once() {
         );
         assert_eq!(instance.get("/readyz").await, 200);
     }
+    // Between them the instances counted every update, and each reports the shared figures.
+    let mut handled = 0.0;
+    for instance in &instances {
+        let metrics = instance.get_text("/metrics").await;
+        assert!(metrics.contains("kiebot_inbox_depth 0"), "{metrics}");
+        assert!(metrics.contains("kiebot_money_held_kopecks 0"), "{metrics}");
+        handled += metrics
+            .lines()
+            .find(|l| l.starts_with("kiebot_updates_total{kind=\"message\",outcome=\"ok\"}"))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|n| n.parse::<f64>().ok())
+            .unwrap_or(0.0);
+    }
+    assert_eq!(
+        handled, 30.0,
+        "updates counted once, by whoever handled them"
+    );
 }
 
 /// SIGKILL, SIGTERM and SIGSTOP of the lease holder, in turn (TAKEOVER_CYCLES, default 3;
@@ -115,11 +132,16 @@ async fn the_holder_dies_stops_or_hangs_and_a_standby_takes_over() {
             .user(UserSpec::new(chat, "Take").language("en"))
             .send_text("/help")
             .await;
-        wait_answers(&world.tg, chat, 1, Duration::from_secs(20)).await;
+        // A TERM'd holder may still take this update before it lets go: either way it is
+        // answered, once; the takeover is the new epoch.
+        let answered = wait_answers(&world.tg, chat, 1, Duration::from_secs(20)).await;
+        world
+            .wait_holder(Duration::from_secs(20), |h| {
+                h.as_ref().is_some_and(|(_, e)| *e > epoch)
+            })
+            .await;
         let took = started.elapsed();
-        takeovers.push((signal, took));
-        let (_, new_epoch) = world.holder().await.expect("a new holder");
-        assert!(new_epoch > epoch, "every takeover is a new epoch");
+        takeovers.push((signal, took, answered));
         match signal {
             "STOP" => {
                 // Resumed after its lease lapsed: it must not poll again as the holder.
@@ -154,10 +176,28 @@ async fn the_holder_dies_stops_or_hangs_and_a_standby_takes_over() {
         0,
         "never two getUpdates in flight"
     );
-    let (p50, max) = p50_max(takeovers.iter().map(|(_, d)| *d).collect());
-    println!("takeovers ({cycles}): p50 {p50:.1?}, max {max:.1?}; {takeovers:?}");
+    for signal in ["KILL", "TERM", "STOP"] {
+        let of = |pick: fn(&(&str, Duration, Duration)) -> Duration| {
+            p50_max(
+                takeovers
+                    .iter()
+                    .filter(|t| t.0 == signal)
+                    .map(pick)
+                    .collect(),
+            )
+        };
+        let ((p50, max), (answer_p50, answer_max)) = (of(|t| t.1), of(|t| t.2));
+        println!(
+            "{signal}: new holder p50 {p50:.1?} max {max:.1?}; answered p50 {answer_p50:.1?} max {answer_max:.1?}"
+        );
+    }
+    let worst = takeovers
+        .iter()
+        .map(|t| t.1.max(t.2))
+        .max()
+        .unwrap_or_default();
     assert!(
-        max < Duration::from_secs(15),
+        worst < Duration::from_secs(15),
         "takeover within 15 s: {takeovers:?}"
     );
 }

@@ -128,7 +128,7 @@ async fn sigterm_mid_generation_exits_in_time_and_the_next_instance_finishes_the
         "the job outlives the instance: {:?}",
         mid.state
     );
-    let _second = world.spawn("second", &[]).await;
+    let second = world.spawn("second", &[]).await;
     world
         .tg
         .wait_for(Duration::from_secs(90), |tg| {
@@ -156,6 +156,12 @@ async fn sigterm_mid_generation_exits_in_time_and_the_next_instance_finishes_the
             .unwrap()
             .is_empty()
     );
+    let metrics = second.get_text("/metrics").await;
+    assert!(
+        metrics.contains("kiebot_kie_calls_total{endpoint="),
+        "Kie calls counted: {metrics}"
+    );
+    assert!(metrics.contains("kiebot_jobs{state="), "{metrics}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -236,6 +236,16 @@ impl Instance {
             .collect()
     }
 
+    /// GET a path on its HTTP server: the body.
+    pub async fn get_text(&self, path: &str) -> String {
+        reqwest::get(format!("http://{}{path}", self.http))
+            .await
+            .expect("the HTTP server answers")
+            .text()
+            .await
+            .unwrap_or_default()
+    }
+
     /// GET a path on its HTTP server: the status.
     pub async fn get(&self, path: &str) -> u16 {
         reqwest::get(format!("http://{}{path}", self.http))
