@@ -102,3 +102,13 @@ BEGIN
      WHERE i.update_id = picked.id
     RETURNING i.update_id, i.lane, i.payload, i.attempts, i.received_at;
 END $$;
+
+-- Who is alive (owned by crates/lock): every instance heartbeats its row every few seconds.
+-- Limits that belong to the bot token and the Kie key (Telegram's 30 messages/s, Kie's create
+-- and status windows) are split between the live instances, so the deployment as a whole
+-- stays within them however many instances run.
+CREATE TABLE instances (
+    name       TEXT PRIMARY KEY,
+    started_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+    last_seen  TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp()
+);

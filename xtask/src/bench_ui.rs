@@ -105,8 +105,9 @@ pub fn run(o: &Options) -> Result<()> {
             let url = test_db::with_database(&pg.url, db);
             let walk = ours(&url, users, o, &window).await?;
             let plain = echo(users, o, &window).await?;
-            report(&walk, &plain, o.seconds);
-            errors += walk.errors + plain.errors;
+            let recording = recording_echo(&url, users, o, &window).await?;
+            report(&walk, &plain, &recording, o.seconds);
+            errors += walk.errors + plain.errors + recording.errors;
         }
         if let Some(bin) = &bin {
             binary(bin, &bin_url).await?;
@@ -627,14 +628,68 @@ async fn echo(users: usize, o: &Options, window: &Window) -> Result<Measured> {
     Ok(m)
 }
 
-fn report(ours: &Measured, echo: &Measured, seconds: u64) {
+/// The least any exactly-once bot must do: the echo bot, but each update id is recorded in
+/// PostgreSQL (one insert, one commit) before it answers.
+async fn recording_echo(url: &str, users: usize, o: &Options, window: &Window) -> Result<Measured> {
+    use diesel_async::SimpleAsyncConnection;
+    let pool = ledger::connect_pool(url, 16)?;
+    pool.get()
+        .await
+        .context("bench pool")?
+        .batch_execute("CREATE TABLE IF NOT EXISTS bench_seen (update_id BIGINT PRIMARY KEY)")
+        .await?;
+    let fake = FakeTelegram::start(ECHO_TOKEN).await;
+    fake.set_record_calls(o.record_calls);
+    let bot = teloxide::Bot::new(ECHO_TOKEN).set_api_url(fake.api_url());
+    let handler = Update::filter_message().endpoint(
+        |bot: teloxide::Bot, update: Update, msg: Message, pool: ledger::Pool| async move {
+            use diesel_async::RunQueryDsl;
+            let mut conn = pool.get().await?;
+            diesel::sql_query("INSERT INTO bench_seen VALUES ($1) ON CONFLICT DO NOTHING")
+                .bind::<diesel::sql_types::BigInt, _>(i64::from(update.id.0))
+                .execute(&mut conn)
+                .await?;
+            drop(conn);
+            bot.send_message(msg.chat.id, msg.text().unwrap_or("?").to_owned())
+                .await?;
+            Ok::<(), anyhow::Error>(())
+        },
+    );
+    let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
+        .dependencies(dptree::deps![pool])
+        .default_handler(|_| async {})
+        .build();
+    let mut listener = Polling::builder(bot)
+        .timeout(Duration::from_secs(1))
+        .delete_webhook()
+        .await
+        .build();
+    let stop = listener.stop_token();
+    let task = tokio::spawn(async move {
+        dispatcher
+            .dispatch_with_listener(listener, LoggingErrorHandler::new())
+            .await;
+    });
+    let specs = (0..users)
+        .map(|i| UserSpec::new(950_000_000 + i as i64, &format!("Rec {i}")).language("ru"))
+        .collect();
+    let probes = probes(&fake, specs);
+    let mut m = closed_loops(probes, window, |_| Echo).await;
+    m.name = "echo + PG insert";
+    m.round_len = 1;
+    stop_dispatcher(stop, task).await?;
+    fake.shutdown();
+    Ok(m)
+}
+
+fn report(ours: &Measured, echo: &Measured, recording: &Measured, seconds: u64) {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!();
     println!(
         "  {:<18} {:>10} {:>9} {:>9} {:>11} {:>11} {:>7}",
         "workload", "updates/s", "p50 ms", "p99 ms", "screen p50", "screen p99", "errors"
     );
-    for m in [ours, echo] {
+    for m in [ours, echo, recording] {
         println!(
             "  {:<18} {:>10.0} {:>9.2} {:>9.2} {:>11.2} {:>11.2} {:>7}",
             m.name,
@@ -676,6 +731,12 @@ fn report(ours: &Measured, echo: &Measured, seconds: u64) {
         ms(ours.pct(0.99, false)),
     );
     println!(
+        "  ours / (echo + PG insert): throughput {:.2} (goal ≥ 0.7), p50 {:.2}×, p99 {:.2}×",
+        ratio(ours.per_second(seconds), recording.per_second(seconds)),
+        ratio(ms(ours.pct(0.50, false)), ms(recording.pct(0.50, false))),
+        ratio(ms(ours.pct(0.99, false)), ms(recording.pct(0.99, false))),
+    );
+    println!(
         "  (latency: update queued → the bot's first answering call at the fake; screen: → the sendMessage/editMessageText showing it; one round of the walk is {} actions)",
         ours.round_len
     );
@@ -685,7 +746,7 @@ fn report(ours: &Measured, echo: &Measured, seconds: u64) {
             ours.actions
         );
     }
-    for m in [ours, echo] {
+    for m in [ours, echo, recording] {
         if let Some(e) = &m.first_error {
             println!("  {}: first error: {e}", m.name);
         }

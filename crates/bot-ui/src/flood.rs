@@ -13,8 +13,8 @@
 //! This module must never queue or reorder messages itself: a caller waits, then sends.
 
 use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use teloxide::Bot;
@@ -54,11 +54,30 @@ impl FloodLimits {
 
 struct Flood {
     chats: DefaultKeyedRateLimiter<i64>,
-    overall: DefaultDirectRateLimiter,
+    /// This instance's share of the token's overall allowance, and of the bulk part of it
+    /// (replaced when the number of live instances changes).
+    shared: RwLock<Arc<Shared>>,
     /// Arrival order for the overall allowance (tokio's mutex is FIFO).
     overall_turn: tokio::sync::Mutex<()>,
-    bulk: DefaultDirectRateLimiter,
+    limits: FloodLimits,
     messages: AtomicU64,
+}
+
+struct Shared {
+    instances: usize,
+    overall: DefaultDirectRateLimiter,
+    bulk: DefaultDirectRateLimiter,
+}
+
+impl Shared {
+    fn new(limits: FloodLimits, instances: usize) -> Shared {
+        let overall = (limits.overall_per_sec / instances.max(1) as u32).max(1);
+        Shared {
+            instances,
+            overall: RateLimiter::direct(Quota::per_second(nz(overall))),
+            bulk: RateLimiter::direct(Quota::per_second(nz(overall / 2))),
+        }
+    }
 }
 
 /// The bot as the UI uses it: messages to a chat go through [`UiBot::to_chat`], which waits for
@@ -87,9 +106,9 @@ impl UiBot {
                     Quota::per_second(nz(limits.per_chat_per_sec))
                         .allow_burst(nz(limits.per_chat_burst)),
                 ),
-                overall: RateLimiter::direct(Quota::per_second(nz(limits.overall_per_sec))),
+                shared: RwLock::new(Arc::new(Shared::new(limits, 1))),
                 overall_turn: tokio::sync::Mutex::new(()),
-                bulk: RateLimiter::direct(Quota::per_second(nz(limits.overall_per_sec / 2))),
+                limits,
                 messages: AtomicU64::new(0),
             }),
         }
@@ -98,7 +117,25 @@ impl UiBot {
     /// Waits for the bulk allowance (half the overall rate): call it before a message nobody is
     /// waiting for (a progress edit), then send as usual.
     pub async fn bulk_allowance(&self) {
-        self.flood.bulk.until_ready().await;
+        let shared = self.flood.current();
+        shared.bulk.until_ready().await;
+    }
+
+    /// Takes `1 / instances` of the token's overall allowance: the bot token's 30 messages/s
+    /// belong to the whole deployment. (The per-chat pace stays per instance: a chat's updates
+    /// are handled one at a time, wherever.)
+    pub fn set_instances(&self, instances: usize) {
+        let instances = instances.max(1);
+        let mut shared = self.flood.shared.write().unwrap_or_else(|e| e.into_inner());
+        if shared.instances != instances {
+            *shared = Arc::new(Shared::new(self.flood.limits, instances));
+        }
+    }
+
+    /// This instance's overall messages per second now.
+    pub fn overall_share(&self) -> u32 {
+        let instances = self.flood.current().instances as u32;
+        (self.flood.limits.overall_per_sec / instances).max(1)
     }
 
     /// Messages (sends and edits) let through so far.
@@ -119,12 +156,22 @@ impl UiBot {
         f.chats.until_key_ready(&chat.0).await;
         {
             let _turn = f.overall_turn.lock().await;
-            f.overall.until_ready().await;
+            let shared = f.current();
+            shared.overall.until_ready().await;
         }
         if f.messages.fetch_add(1, Ordering::Relaxed) % RETAIN_EVERY == RETAIN_EVERY - 1 {
             f.chats.retain_recent();
         }
         &self.bot
+    }
+}
+
+impl Flood {
+    fn current(&self) -> Arc<Shared> {
+        self.shared
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -149,5 +196,21 @@ mod tests {
         let chats = &bot.flood.chats;
         assert!(chats.check_key(&7).is_err(), "a third message must wait");
         assert!(chats.check_key(&8).is_ok(), "another chat goes at once");
+    }
+
+    /// Three live instances: each may send a third of the overall allowance at once, not more.
+    #[test]
+    fn the_overall_allowance_is_split_between_instances() {
+        let bot = UiBot::new(Bot::new("1:x"), FloodLimits::telegram());
+        assert_eq!(bot.overall_share(), 30);
+        bot.set_instances(3);
+        assert_eq!(bot.overall_share(), 10);
+        let shared = bot.flood.current();
+        let burst = (0..40)
+            .take_while(|_| shared.overall.check().is_ok())
+            .count();
+        assert_eq!(burst, 10, "a third of the burst");
+        bot.set_instances(1);
+        assert_eq!(bot.overall_share(), 30);
     }
 }

@@ -117,6 +117,7 @@ pub struct App {
     source: Option<UpdateSource>,
     handling: (CancellationToken, JoinHandle<()>),
     pipeline: (CancellationToken, JoinHandle<()>),
+    membership: lock::Membership,
     background: (CancellationToken, Vec<JoinHandle<()>>),
 }
 
@@ -202,6 +203,7 @@ impl App {
             config.ui.clone(),
         );
         let models = catalog.len();
+        let kie_share = kie.clone();
         let pipeline = Pipeline::new(pool.clone(), kie, catalog.clone(), deliver, pipeline_config);
         let ui = Ui::new(
             pool.clone(),
@@ -219,6 +221,18 @@ impl App {
         let stored = Arc::new(Notify::new());
         let background = CancellationToken::new();
         let mut background_tasks = vec![tokio::spawn(prune_loop(pool.clone(), background.clone()))];
+        let (membership, alive) = lock::Membership::spawn(
+            config.database_url.clone(),
+            config.instance_id.clone(),
+            config.lease.renew_every,
+        );
+        background_tasks.push(tokio::spawn(share_limits(
+            alive,
+            bot.clone(),
+            kie_share,
+            metrics.clone(),
+            background.clone(),
+        )));
         let http = HttpState {
             pool: pool.clone(),
             metrics: metrics.clone(),
@@ -290,6 +304,7 @@ impl App {
             source,
             handling,
             pipeline: pipeline_task,
+            membership,
             background: (background, background_tasks),
         })
     }
@@ -320,6 +335,8 @@ impl App {
         if drained.is_err() {
             tracing::warn!("work in flight did not end within the stop deadline");
         }
+        // Gone from the instance list at once: the others take its share of the limits.
+        self.membership.stop().await;
         self.background.0.cancel();
         for task in self.background.1 {
             let _ = task.await;
@@ -367,6 +384,34 @@ fn start_polling(
         stop,
         poller,
         keeper,
+    }
+}
+
+/// Keeps this instance's share of the deployment's limits (Telegram's overall allowance, Kie's
+/// windows) equal to `1 / live instances`.
+async fn share_limits(
+    mut alive: tokio::sync::watch::Receiver<usize>,
+    bot: UiBot,
+    kie: KieClient,
+    metrics: Arc<Metrics>,
+    stop: CancellationToken,
+) {
+    loop {
+        let instances = (*alive.borrow_and_update()).max(1);
+        bot.set_instances(instances);
+        kie.set_instances(instances);
+        metrics
+            .instances_alive
+            .set(i64::try_from(instances).unwrap_or(i64::MAX));
+        tracing::debug!(
+            instances,
+            telegram_per_sec = bot.overall_share(),
+            "limits shared"
+        );
+        tokio::select! {
+            () = stop.cancelled() => return,
+            changed = alive.changed() => if changed.is_err() { return },
+        }
     }
 }
 

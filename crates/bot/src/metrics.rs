@@ -80,6 +80,8 @@ pub struct Metrics {
     pub telegram_429s: Gauge<u64, AtomicU64>,
     /// Kie calls by endpoint and answer.
     pub kie_calls: Family<KieLabels, Counter>,
+    /// Live instances (they share the token's and the key's limits).
+    pub instances_alive: Gauge,
 }
 
 impl Metrics {
@@ -101,6 +103,7 @@ impl Metrics {
             telegram_messages: Gauge::default(),
             telegram_429s: Gauge::default(),
             kie_calls: Family::default(),
+            instances_alive: Gauge::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -157,6 +160,11 @@ impl Metrics {
             metrics.telegram_429s.clone(),
         );
         registry.register("kie_calls", "Kie.ai calls", metrics.kie_calls.clone());
+        registry.register(
+            "instances_alive",
+            "Live instances sharing the limits",
+            metrics.instances_alive.clone(),
+        );
         Arc::new(Metrics {
             registry,
             ..metrics

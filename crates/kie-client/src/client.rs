@@ -166,6 +166,13 @@ impl KieClient {
         })
     }
 
+    /// Splits Kie's limits (creates per window, status queries per second) between `instances`
+    /// processes using the same key: this client takes its share.
+    pub fn set_instances(&self, instances: usize) {
+        self.inner.creates.set_share(instances);
+        self.inner.queries.set_share(instances);
+    }
+
     /// Reports every call's answer to `observer` (once per client and its clones; a second
     /// observer is ignored).
     pub fn observe(&self, observer: CallObserver) {

@@ -11,6 +11,7 @@
 //! position is released with the mutex guard).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Mutex;
@@ -18,10 +19,12 @@ use tokio::time::Instant;
 
 use crate::RateLimit;
 
-/// At most `max` acquisitions in any `window + margin`.
+/// At most `max` acquisitions in any `window + margin` — this instance's share of the key's
+/// limit when several instances use one key ([`WindowLimiter::set_share`]).
 #[derive(Debug)]
 pub struct WindowLimiter {
-    max: usize,
+    limit: usize,
+    max: AtomicUsize,
     window: Duration,
     starts: Mutex<VecDeque<Instant>>,
 }
@@ -30,10 +33,23 @@ impl WindowLimiter {
     /// A limiter for `limit`.
     pub fn new(limit: RateLimit) -> WindowLimiter {
         WindowLimiter {
-            max: limit.max.max(1) as usize,
+            limit: limit.max.max(1) as usize,
+            max: AtomicUsize::new(limit.max.max(1) as usize),
             window: limit.window + limit.margin,
             starts: Mutex::new(VecDeque::new()),
         }
+    }
+
+    /// Takes `1 / instances` of the limit (rounded down, at least one per window): with every
+    /// instance doing the same, the key as a whole stays within it.
+    pub fn set_share(&self, instances: usize) {
+        let share = (self.limit / instances.max(1)).max(1);
+        self.max.store(share, Ordering::Relaxed);
+    }
+
+    /// This instance's current share: at most this many per window.
+    pub fn share(&self) -> usize {
+        self.max.load(Ordering::Relaxed)
     }
 
     /// Waits until one more request fits, then counts it. Returns how long it waited.
@@ -50,7 +66,11 @@ impl WindowLimiter {
             {
                 starts.pop_front();
             }
-            if starts.len() < self.max {
+            let max = self.max.load(Ordering::Relaxed);
+            while starts.len() > max {
+                starts.pop_front(); // the share shrank: the oldest no longer matter more
+            }
+            if starts.len() < max {
                 starts.push_back(now);
                 return now.duration_since(asked);
             }
@@ -68,13 +88,39 @@ impl WindowLimiter {
         let until = Instant::now() + pause;
         let stamp = until.checked_sub(self.window).unwrap_or_else(Instant::now);
         starts.clear();
-        starts.extend(std::iter::repeat_n(stamp, self.max));
+        starts.extend(std::iter::repeat_n(stamp, self.max.load(Ordering::Relaxed)));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn three_instances_take_a_third_each() {
+        let limiter = WindowLimiter::new(RateLimit {
+            max: 20,
+            window: Duration::from_secs(10),
+            margin: Duration::ZERO,
+        });
+        limiter.set_share(3);
+        assert_eq!(limiter.share(), 6);
+        let begin = Instant::now();
+        for _ in 0..6 {
+            limiter.acquire().await;
+        }
+        assert_eq!(Instant::now(), begin, "the share goes at once");
+        limiter.acquire().await;
+        assert_eq!(
+            Instant::now() - begin,
+            Duration::from_secs(10),
+            "the seventh waits a window"
+        );
+        limiter.set_share(100);
+        assert_eq!(limiter.share(), 1, "never below one per window");
+        limiter.set_share(1);
+        assert_eq!(limiter.share(), 20);
+    }
 
     #[tokio::test(start_paused = true)]
     async fn never_more_than_max_in_any_window() {

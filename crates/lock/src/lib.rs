@@ -1,5 +1,6 @@
 //! Singleton leases: exactly one holder of a name (the Telegram poller of one bot token) across
-//! processes and machines, with a fencing epoch.
+//! processes and machines, with a fencing epoch; and [`members`], the heartbeat that tells each
+//! instance how many are alive (to split the deployment's limits).
 //!
 //! # The rules
 //! - A lease is a row of `poller_leases` (this crate owns the table): `holder`, `epoch` and
@@ -24,12 +25,16 @@
 //! works through any pooler, survives reconnects, lets the holder know how long it may still
 //! act, and fences late writes.
 //!
+//! This crate owns the tables `poller_leases` and `instances`.
+//!
 //! # What this crate must never do
 //! Hold a transaction open across an await on anything but the database, trust an instance's
 //! wall clock, or report a lease as held after its local deadline passed.
 
 mod keeper;
 mod lease;
+pub mod members;
 
 pub use keeper::{Held, LeaseKeeper, LeaseWatch};
 pub use lease::{Fence, LeaseConfig, LeaseError, LeaseRow, holder_of, release, renew, try_acquire};
+pub use members::Membership;

@@ -133,3 +133,48 @@ async fn a_reported_loss_is_believed_at_once() {
     }
     keeper.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn instances_count_the_live_ones_and_a_clean_leave_counts_at_once() {
+    use lock::members::{heartbeat, leave};
+    let db = TestDatabase::new().await;
+    let mut conn = db.connect().await;
+    assert_eq!(heartbeat(&mut conn, "a").await.unwrap(), 1);
+    assert_eq!(heartbeat(&mut conn, "b").await.unwrap(), 2);
+    assert_eq!(
+        heartbeat(&mut conn, "a").await.unwrap(),
+        2,
+        "a beat again is still one"
+    );
+    // One silent for longer than ALIVE_FOR no longer counts.
+    use diesel_async::SimpleAsyncConnection;
+    conn.batch_execute(
+        "UPDATE instances SET last_seen = last_seen - interval '1 minute' WHERE name = 'b'",
+    )
+    .await
+    .unwrap();
+    assert_eq!(heartbeat(&mut conn, "a").await.unwrap(), 1);
+    assert_eq!(heartbeat(&mut conn, "c").await.unwrap(), 2);
+    leave(&mut conn, "c").await.unwrap();
+    assert_eq!(
+        heartbeat(&mut conn, "a").await.unwrap(),
+        1,
+        "a clean stop leaves at once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_membership_publishes_the_count_of_its_peers() {
+    let db = TestDatabase::new().await;
+    let every = Duration::from_millis(100);
+    let (one, mut one_count) = lock::Membership::spawn(db.url().to_string(), "one".into(), every);
+    let (two, _) = lock::Membership::spawn(db.url().to_string(), "two".into(), every);
+    while *one_count.borrow_and_update() != 2 {
+        one_count.changed().await.unwrap();
+    }
+    two.stop().await;
+    while *one_count.borrow_and_update() != 1 {
+        one_count.changed().await.unwrap();
+    }
+    one.stop().await;
+}

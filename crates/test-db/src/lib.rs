@@ -351,7 +351,7 @@ pub async fn render_schema(conn: &mut AsyncPgConnection) -> Result<String, Strin
          FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name) \
          WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' \
            AND c.table_name <> '__diesel_schema_migrations' \
-           AND c.table_name NOT IN ('inbox_updates', 'poller_leases') \
+           AND c.table_name NOT IN ('inbox_updates', 'poller_leases', 'instances') \
          ORDER BY c.table_name, c.ordinal_position",
     )
     .load(conn)

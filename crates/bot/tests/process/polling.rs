@@ -101,6 +101,22 @@ async fn three_instances_poll_one_at_a_time_and_answer_each_update_once() {
         handled, 30.0,
         "updates counted once, by whoever handled them"
     );
+    // Each takes a third of the token's 30 messages/s: they learn of each other by heartbeat.
+    let until = Instant::now() + PATIENCE;
+    for instance in &instances {
+        while !instance
+            .get_text("/metrics")
+            .await
+            .contains("kiebot_instances_alive 3")
+        {
+            assert!(
+                Instant::now() < until,
+                "{} never saw three instances",
+                instance.name
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
 }
 
 /// SIGKILL, SIGTERM and SIGSTOP of the lease holder, in turn (TAKEOVER_CYCLES, default 3;
