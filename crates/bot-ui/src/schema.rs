@@ -29,6 +29,9 @@ pub struct Ctx {
     pub lang: Lang,
     /// The private chat with them.
     pub chat: ChatId,
+    /// The chat's stored dialogue state when the update arrived (read with the user, in the
+    /// same round trip; see `State::entry`).
+    pub dialogue: Option<serde_json::Value>,
 }
 
 /// The commands the bot understands.
@@ -206,8 +209,8 @@ async fn load_ctx(ui: &Ui, from: &TgUser, chat: ChatId) -> Option<Ctx> {
             return None;
         }
     };
-    match ledger::upsert_user(&mut conn, &profile, lang).await {
-        Ok(mut user) => {
+    match ledger::enter(&mut conn, &profile, lang, chat.0).await {
+        Ok((mut user, dialogue)) => {
             // They write again, so they no longer block the bot.
             if !user.reachable {
                 match ledger::mark_reachable(&mut conn, user.id).await {
@@ -219,6 +222,7 @@ async fn load_ctx(ui: &Ui, from: &TgUser, chat: ChatId) -> Option<Ctx> {
                 lang: user.language,
                 user,
                 chat,
+                dialogue,
             })
         }
         Err(e) => {

@@ -118,6 +118,15 @@ impl State {
             .unwrap_or_default())
     }
 
+    /// The state as it was when the update arrived (loaded with the user, no round trip). Only
+    /// for a handler's first look: after a save in the same handler, [`State::load`] again.
+    pub fn entry(ctx: &crate::schema::Ctx) -> State {
+        ctx.dialogue
+            .clone()
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default()
+    }
+
     /// Stores the state (or forgets it when it is the default).
     pub async fn save(&self, conn: &mut AsyncPgConnection, chat: i64) -> anyhow::Result<()> {
         if *self == State::default() {

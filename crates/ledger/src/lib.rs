@@ -80,6 +80,6 @@ pub use ui::{
 };
 pub use updates::{first_time_seen, prune};
 pub use users::{
-    TelegramProfile, User, ban, mark_reachable, mark_unreachable, set_language, set_role, unban,
-    upsert_user, user,
+    TelegramProfile, User, ban, enter, mark_reachable, mark_unreachable, set_language, set_role,
+    unban, upsert_user, user,
 };

@@ -108,6 +108,80 @@ pub async fn upsert_user(
     }
 }
 
+/// A `users` row as the raw query of [`enter`] returns it, with the dialogue beside it.
+#[derive(QueryableByName)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+struct Entered {
+    id: i64,
+    username: Option<String>,
+    first_name: String,
+    last_name: Option<String>,
+    language: String,
+    role: String,
+    banned: bool,
+    ban_reason: Option<String>,
+    banned_by: Option<i64>,
+    banned_at: Option<DateTime<Utc>>,
+    reachable: bool,
+    created_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Jsonb>)]
+    dialogue: Option<serde_json::Value>,
+}
+
+impl Entered {
+    fn split(self) -> Result<(User, Option<serde_json::Value>), LedgerError> {
+        let user = User {
+            id: UserId(self.id),
+            username: self.username,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            language: self
+                .language
+                .parse()
+                .map_err(|e| LedgerError::Unexpected(format!("{e:?}")))?,
+            role: self
+                .role
+                .parse()
+                .map_err(|e| LedgerError::Unexpected(format!("{e:?}")))?,
+            banned: self.banned,
+            ban_reason: self.ban_reason,
+            banned_by: self.banned_by,
+            banned_at: self.banned_at,
+            reachable: self.reachable,
+            created_at: self.created_at,
+            last_seen_at: self.last_seen_at,
+        };
+        Ok((user, self.dialogue))
+    }
+}
+
+/// What every update starts with, in one round trip: [`upsert_user`] (written only when the
+/// profile changed or `last_seen_at` is five minutes old) and the stored dialogue state of
+/// `chat` (see [`crate::dialogue`]).
+pub async fn enter(
+    conn: &mut AsyncPgConnection,
+    profile: &TelegramProfile,
+    language: Language,
+    chat: i64,
+) -> Result<(User, Option<serde_json::Value>), LedgerError> {
+    use diesel::sql_types::{BigInt, Nullable, Text};
+    // A data-modifying CTE: the outer query sees `users` as before the upsert, so the row
+    // comes from `up` when it was written and from `users` when it was left alone.
+    let entered = diesel::sql_query(
+        "WITH up AS (              INSERT INTO users AS u (id, username, first_name, last_name, language)              VALUES ($1, $2, $3, $4, $5)              ON CONFLICT (id) DO UPDATE                 SET username = EXCLUDED.username, first_name = EXCLUDED.first_name,                     last_name = EXCLUDED.last_name, last_seen_at = now()               WHERE u.username IS DISTINCT FROM EXCLUDED.username                  OR u.first_name IS DISTINCT FROM EXCLUDED.first_name                  OR u.last_name IS DISTINCT FROM EXCLUDED.last_name                  OR u.last_seen_at < now() - interval '5 minutes'              RETURNING u.*),          found AS (              SELECT * FROM up              UNION ALL              SELECT * FROM users WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM up))          SELECT found.*, d.state AS dialogue FROM found            LEFT JOIN dialogues d ON d.chat_id = $6",
+    )
+    .bind::<BigInt, _>(profile.id.0)
+    .bind::<Nullable<Text>, _>(profile.username.as_deref())
+    .bind::<Text, _>(&profile.first_name)
+    .bind::<Nullable<Text>, _>(profile.last_name.as_deref())
+    .bind::<Text, _>(language.as_str())
+    .bind::<BigInt, _>(chat)
+    .get_result::<Entered>(conn)
+    .await?;
+    entered.split()
+}
+
 /// A user by id.
 pub async fn user(conn: &mut AsyncPgConnection, id: UserId) -> Result<Option<User>, LedgerError> {
     Ok(users::table

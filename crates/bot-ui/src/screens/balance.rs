@@ -357,7 +357,7 @@ pub async fn successful_payment(
         return Ok(());
     }
     // Back to the order that was waiting for this money, if any.
-    let state = State::load(&mut *ui.db().await?, ctx.chat.0).await?;
+    let state = State::entry(&ctx);
     if let Some(w) = state.wizard.filter(|w| w.step == Step::Confirm)
         && let Some(model) = ui.catalog.get(&w.model)
     {

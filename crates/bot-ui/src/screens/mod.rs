@@ -43,7 +43,7 @@ pub async fn stale(bot: &UiBot, ui: &Ui, ctx: &Ctx, id: CallbackQueryId) -> Hand
 pub async fn command(bot: UiBot, ui: Ui, ctx: Ctx, cmd: Command) -> HandlerResult {
     // A command leaves any text-input mode; a wizard in progress stays until /cancel or a new
     // one starts, except that the menu commands drop it (its buttons would be stale anyway).
-    let mut state = State::load(&mut *ui.db().await?, ctx.chat.0).await?;
+    let mut state = State::entry(&ctx);
     let before = state.clone();
     state.mode = Mode::Normal;
     match cmd {
@@ -70,7 +70,7 @@ pub async fn command(bot: UiBot, ui: Ui, ctx: Ctx, cmd: Command) -> HandlerResul
 
 /// A message that is not a command: what it means depends on the chat's state.
 pub async fn input(bot: UiBot, ui: Ui, ctx: Ctx, msg: Message) -> HandlerResult {
-    let state = State::load(&mut *ui.db().await?, ctx.chat.0).await?;
+    let state = State::entry(&ctx);
     match state.mode {
         Mode::Search if msg.text().is_some() => {
             catalog::search(&bot, &ui, &ctx, state, msg.text().unwrap_or_default()).await

@@ -744,7 +744,7 @@ pub async fn on_button(
     rev: u32,
     op: WizardOp,
 ) -> HandlerResult {
-    let state = State::load(&mut *ui.db().await?, ctx.chat.0).await?;
+    let state = State::entry(ctx);
     let Some(mut w) = state.wizard.filter(|w| w.rev == rev) else {
         return stale(bot, ui, ctx, q).await;
     };

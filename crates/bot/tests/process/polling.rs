@@ -9,36 +9,6 @@ use crate::support::{World, answers, p50_max, wait_answers};
 
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// Every stored update ends up handled (the "done" of the last ones travels with the
-/// workers' next claim, so this waits for it).
-async fn assert_inbox_handled_once(world: &World) {
-    use diesel_async::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        unfinished: i64,
-    }
-    let until = Instant::now() + PATIENCE;
-    loop {
-        let mut conn = world.db.connect().await;
-        let row: Row = diesel::sql_query(
-            "SELECT count(*) FILTER (WHERE state <> 'done') AS unfinished FROM inbox_updates",
-        )
-        .get_result(&mut conn)
-        .await
-        .unwrap();
-        if row.unfinished == 0 {
-            return;
-        }
-        assert!(
-            Instant::now() < until,
-            "{} stored updates never handled",
-            row.unfinished
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn three_instances_poll_one_at_a_time_and_answer_each_update_once() {
     let world = World::new().await;
@@ -57,7 +27,7 @@ async fn three_instances_poll_one_at_a_time_and_answer_each_update_once() {
     for chat in 0..30 {
         wait_answers(&world.tg, 700_000 + chat, 1, PATIENCE).await;
     }
-    assert_inbox_handled_once(&world).await;
+    crate::support::wait_all_handled(&world).await;
     for chat in 0..30 {
         assert_eq!(
             answers(&world.tg, 700_000 + chat),
@@ -186,7 +156,7 @@ async fn the_holder_dies_stops_or_hangs_and_a_standby_takes_over() {
             "cycle {cycle}: answered once"
         );
     }
-    assert_inbox_handled_once(&world).await;
+    crate::support::wait_all_handled(&world).await;
     assert_eq!(
         world.tg.poll_overlaps(),
         0,
@@ -248,7 +218,7 @@ async fn a_kill_right_after_a_batch_was_fetched_loses_nothing() {
     first.kill().await;
     let _second = world.spawn("second", &[]).await;
     wait_answers(&world.tg, chat, 10, Duration::from_secs(40)).await;
-    assert_inbox_handled_once(&world).await;
+    crate::support::wait_all_handled(&world).await;
     assert_eq!(
         answers(&world.tg, chat),
         10,

@@ -264,6 +264,36 @@ impl Drop for Instance {
     }
 }
 
+/// Every stored update ends up handled (the "done" of the last ones travels with the
+/// workers' next claim, so this waits for it).
+pub async fn wait_all_handled(world: &World) {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        unfinished: i64,
+    }
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut conn = world.db.connect().await;
+        let row: Row = diesel::sql_query(
+            "SELECT count(*) FILTER (WHERE state <> 'done') AS unfinished FROM inbox_updates",
+        )
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+        if row.unfinished == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < until,
+            "{} stored updates never handled",
+            row.unfinished
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// How many bot messages chat `chat` has received.
 pub fn answers(tg: &FakeTelegram, chat: i64) -> usize {
     tg.bot_messages(chat).len()

@@ -168,6 +168,7 @@ async fn three_instances_behind_the_balancer_keep_each_chats_order() {
     for &chat in &chats {
         wait_answers(&world.tg, chat, 5, Duration::from_secs(40)).await;
     }
+    crate::support::wait_all_handled(&world).await;
     // Handled in update_id order within each chat, by whichever instance got it.
     #[derive(diesel::QueryableByName)]
     struct Row {

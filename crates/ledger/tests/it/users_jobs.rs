@@ -311,3 +311,38 @@ async fn settings_overrides_are_checked_kept_as_history_and_audited() {
     let audit = ledger::recent_audit(c, None, 10).await.unwrap();
     assert_eq!(audit.iter().filter(|a| a.action == "setting").count(), 3);
 }
+
+#[tokio::test]
+async fn enter_upserts_the_user_and_reads_the_dialogue_in_one_round_trip() {
+    let (_db, pool) = setup(2).await;
+    let c = &mut pool.get().await.unwrap();
+    let mut profile = TelegramProfile {
+        id: UserId(77),
+        username: Some("anya".into()),
+        first_name: "Аня".into(),
+        last_name: None,
+    };
+    let (user, dialogue) = ledger::enter(c, &profile, Language::En, 77).await.unwrap();
+    assert_eq!(
+        (user.id, user.language, dialogue),
+        (UserId(77), Language::En, None)
+    );
+    assert!(
+        ledger::balance(c, user.id).await.is_ok(),
+        "an account was opened"
+    );
+    let state = serde_json::json!({"mode": "search"});
+    ledger::set_dialogue(c, 77, &state).await.unwrap();
+    // Nothing changed: the row is read, not written, and the language stays theirs.
+    let (same, dialogue) = ledger::enter(c, &profile, Language::Ru, 77).await.unwrap();
+    assert_eq!(same, user);
+    assert_eq!(dialogue, Some(state));
+    profile.first_name = "Анна".into();
+    let (renamed, _) = ledger::enter(c, &profile, Language::Ru, 77).await.unwrap();
+    assert_eq!(
+        (renamed.first_name.as_str(), renamed.language),
+        ("Анна", Language::En)
+    );
+    let (_, other_chat) = ledger::enter(c, &profile, Language::Ru, 78).await.unwrap();
+    assert_eq!(other_chat, None, "the dialogue of the chat asked for");
+}
