@@ -297,3 +297,36 @@ async fn html_from_users_is_escaped() {
     }
     rig.finish().await;
 }
+
+/// At a step waiting for typed text, "/frobnicate" is an unknown command (the short help), not
+/// the value; the wizard waits on, and a real value is still taken.
+async fn typed_command_is_a_command(code_: &str) {
+    let rig = Rig::start().await;
+    let id = 500_001_401;
+    let mut j = rig.journey(id, "Commander", code_);
+    let lang = j.lang;
+    j.start().await;
+    j.open_wizard(SHORT_PROMPT_MODEL).await;
+    let unknown = t(lang, "unknown-command");
+    let help = j
+        .say("/frobnicate", |m| m.text_or_empty().contains(&unknown))
+        .await;
+    j.check(
+        help.text_or_empty().contains("/help") && help.text_or_empty().contains("/balance"),
+        "the short help lists the commands",
+    );
+    let w = state(&j).await.wizard.expect("the wizard is still open");
+    j.check(
+        w.values.get("prompt").is_none(),
+        "the command was not taken as the prompt",
+    );
+    j.say("a fox in the snow", journeys::is_wizard_screen).await;
+    let confirm = j.to_confirm().await;
+    j.check(
+        confirm.text_or_empty().contains("a fox in the snow"),
+        "the wizard goes on with a real value",
+    );
+    rig.finish().await;
+}
+
+both_languages!(typed_command_is_a_command);

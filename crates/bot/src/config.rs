@@ -155,8 +155,10 @@ pub struct RunArgs {
     #[arg(long, env = "POLL_TIMEOUT_SECS", default_value_t = 25, global = true,
           value_parser = clap::value_parser!(u64).range(1..=50))]
     pub poll_timeout_secs: u64,
-    /// Updates handled at once by this instance (one chat at a time, chats in parallel).
-    #[arg(long, env = "HANDLER_CONCURRENCY", default_value_t = 32, global = true,
+    /// Updates handled at once by this instance (one chat at a time, chats in parallel). A
+    /// handler waiting for Telegram's flood allowance holds a slot but no database connection,
+    /// so this is far above DB_POOL_SIZE: a tap is answered while other chats wait their turn.
+    #[arg(long, env = "HANDLER_CONCURRENCY", default_value_t = 256, global = true,
           value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub handler_concurrency: u64,
     /// On SIGTERM/SIGINT: seconds to let handlers and generation steps finish before their

@@ -75,7 +75,7 @@ pub fn app_config(args: &RunArgs, checked: Checked) -> AppConfig {
         webhook_secret: args.webhook_secret.clone(),
         poll_timeout: Duration::from_secs(args.poll_timeout_secs),
         lease: LeaseTimings::default(),
-        handler_concurrency: usize::try_from(args.handler_concurrency).unwrap_or(32),
+        handler_concurrency: usize::try_from(args.handler_concurrency).unwrap_or(256),
         stop_deadline: Duration::from_secs(args.stop_deadline_secs),
         instance_id: args
             .instance_id

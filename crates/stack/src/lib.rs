@@ -94,7 +94,7 @@ impl Stack {
             webhook_secret: None,
             poll_timeout: Duration::from_secs(1),
             lease: bot::app::LeaseTimings::default(),
-            handler_concurrency: 32,
+            handler_concurrency: 256,
             stop_deadline: Duration::from_secs(5),
             instance_id: bot::app::default_instance_id(),
             callback_via_listen: true,
