@@ -581,7 +581,23 @@ where
             .await?;
         Ok::<(), anyhow::Error>(())
     });
+    start_dispatcher(bot, handler, dptree::deps![]).await
+}
+
+/// Runs `handler` on teloxide's own dispatcher and polling (1 s polls), with `deps`.
+async fn start_dispatcher<B>(
+    bot: B,
+    handler: teloxide::dispatching::UpdateHandler<anyhow::Error>,
+    deps: teloxide::dptree::di::DependencyMap,
+) -> (StopToken, tokio::task::JoinHandle<()>)
+where
+    B: Requester + Clone + Send + Sync + 'static,
+    B::GetUpdates: Send,
+    B::DeleteWebhook: Send,
+    B::Err: std::error::Error + Send + Sync + 'static,
+{
     let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
+        .dependencies(deps)
         .default_handler(|_| async {})
         .build();
     let mut listener = Polling::builder(bot)
@@ -655,21 +671,7 @@ async fn recording_echo(url: &str, users: usize, o: &Options, window: &Window) -
             Ok::<(), anyhow::Error>(())
         },
     );
-    let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
-        .dependencies(dptree::deps![pool])
-        .default_handler(|_| async {})
-        .build();
-    let mut listener = Polling::builder(bot)
-        .timeout(Duration::from_secs(1))
-        .delete_webhook()
-        .await
-        .build();
-    let stop = listener.stop_token();
-    let task = tokio::spawn(async move {
-        dispatcher
-            .dispatch_with_listener(listener, LoggingErrorHandler::new())
-            .await;
-    });
+    let (stop, task) = start_dispatcher(bot, handler, dptree::deps![pool]).await;
     let specs = (0..users)
         .map(|i| UserSpec::new(950_000_000 + i as i64, &format!("Rec {i}")).language("ru"))
         .collect();

@@ -164,12 +164,12 @@ async fn sigterm_mid_generation_exits_in_time_and_the_next_instance_finishes_the
     assert!(metrics.contains("kiebot_jobs{state="), "{metrics}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn past_the_deadline_unfinished_updates_are_handed_back_at_once() {
-    let world = World::new().await;
-    let chat = 741_001;
-    let mut first = world.spawn("first", &[("STOP_DEADLINE_SECS", "1")]).await;
-    // The handler is stuck waiting out a long 429 when the stop comes.
+/// An instance (stop deadline `deadline` seconds) whose handler for chat `chat` is stuck waiting
+/// out a long 429 from Telegram.
+async fn stuck_handler(world: &World, chat: i64, deadline: &str) -> crate::support::Instance {
+    let first = world
+        .spawn("first", &[("STOP_DEADLINE_SECS", deadline)])
+        .await;
     world.tg.fail_next(
         "sendMessage",
         1,
@@ -190,6 +190,14 @@ async fn past_the_deadline_unfinished_updates_are_handed_back_at_once() {
         })
         .await
         .unwrap();
+    first
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn past_the_deadline_unfinished_updates_are_handed_back_at_once() {
+    let world = World::new().await;
+    let chat = 741_001;
+    let mut first = stuck_handler(&world, chat, "1").await;
     let stopped = Instant::now();
     first.signal("TERM");
     let (status, took) = first.wait_exit(Duration::from_secs(10)).await;
@@ -215,27 +223,7 @@ async fn past_the_deadline_unfinished_updates_are_handed_back_at_once() {
 async fn a_second_signal_exits_at_once() {
     let world = World::new().await;
     let chat = 742_001;
-    let mut first = world.spawn("first", &[("STOP_DEADLINE_SECS", "60")]).await;
-    world.tg.fail_next(
-        "sendMessage",
-        1,
-        FakeError::TooManyRequests { retry_after: 60 },
-    );
-    world
-        .tg
-        .user(UserSpec::new(chat, "Twice").language("en"))
-        .send_text("/help")
-        .await;
-    world
-        .tg
-        .wait_for(Duration::from_secs(20), |tg| {
-            tg.calls_of("sendMessage")
-                .iter()
-                .any(|c| c.status == 429)
-                .then_some(())
-        })
-        .await
-        .unwrap();
+    let mut first = stuck_handler(&world, chat, "60").await;
     first.signal("TERM");
     let until = Instant::now() + Duration::from_secs(10);
     while !first.log().contains("stopping") {
