@@ -272,3 +272,88 @@ async fn after_a_quiet_minute_an_update_is_answered_at_once() {
 async fn after_five_quiet_minutes_an_update_is_answered_at_once() {
     idle_then_answered(Duration::from_secs(300)).await;
 }
+
+/// The holder's database connection is cut (its lease cannot be renewed): it stops polling
+/// before its lease can have expired, and a standby with a working database takes over.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_holder_cut_off_from_the_database_gives_way() {
+    let world = World::new().await;
+    let proxy = crate::support::PgProxy::start(world.db.url()).await;
+    let through_proxy = proxy.url(world.db.url());
+    let _cut = world
+        .spawn("cut", &[("DATABASE_URL", through_proxy.as_str())])
+        .await;
+    world
+        .wait_holder(PATIENCE, |h| {
+            h.as_ref().is_some_and(|(name, _)| name == "cut")
+        })
+        .await;
+    let _standby = world.spawn("standby", &[]).await;
+    proxy.set_down(true);
+    let started = Instant::now();
+    let chat = 760_001;
+    world
+        .tg
+        .user(UserSpec::new(chat, "Cut").language("en"))
+        .send_text("/help")
+        .await;
+    wait_answers(&world.tg, chat, 1, Duration::from_secs(20)).await;
+    let took = started.elapsed();
+    println!("holder cut off from the database: answered by the standby after {took:.1?}");
+    assert!(took < Duration::from_secs(15));
+    let (holder, _) = world.holder().await.expect("a holder");
+    assert_eq!(holder, "standby");
+    assert_eq!(
+        world.tg.poll_overlaps(),
+        0,
+        "the cut-off holder stopped polling in time"
+    );
+    assert_eq!(answers(&world.tg, chat), 1);
+}
+
+/// A rolling deploy under traffic: users keep writing while the old instance gets SIGTERM and a
+/// new one is already standing by. Every update is answered exactly once, none lost.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rolling_deploy_under_traffic_loses_and_doubles_nothing() {
+    let world = World::new().await;
+    let mut old = world.spawn("old", &[]).await;
+    world
+        .wait_holder(PATIENCE, |h| {
+            h.as_ref().is_some_and(|(name, _)| name == "old")
+        })
+        .await;
+    let _new = world.spawn("new", &[]).await;
+    let users: Vec<_> = (0..10)
+        .map(|n| {
+            world
+                .tg
+                .user(UserSpec::new(770_000 + n, "Roll").language("en"))
+        })
+        .collect();
+    let mut sent = 0;
+    // Twelve rounds: each chat's answers are paced at Telegram's 1/s per chat.
+    for round in 0..12 {
+        if round == 4 {
+            old.signal("TERM");
+        }
+        for user in &users {
+            user.send_text("/help").await;
+            sent += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await; // the traffic's pace
+    }
+    let (status, _) = old.wait_exit(Duration::from_secs(30)).await;
+    assert!(status.success(), "a clean stop exits 0: {}", old.log());
+    for n in 0..10 {
+        wait_answers(&world.tg, 770_000 + n, 12, Duration::from_secs(30)).await;
+    }
+    crate::support::wait_all_handled(&world).await;
+    let answered: usize = (0..10).map(|n| answers(&world.tg, 770_000 + n)).sum();
+    assert_eq!(
+        answered, sent,
+        "each of {sent} updates answered exactly once"
+    );
+    assert_eq!(world.tg.poll_overlaps(), 0);
+    let (holder, _) = world.holder().await.expect("a holder");
+    assert_eq!(holder, "new");
+}
