@@ -357,3 +357,52 @@ async fn a_rolling_deploy_under_traffic_loses_and_doubles_nothing() {
     let (holder, _) = world.holder().await.expect("a holder");
     assert_eq!(holder, "new");
 }
+
+/// Someone polls the token outside our lease (another deployment, a script): Telegram answers
+/// the bot 409. The instance says so at ERROR, stops polling for good and lets the lease go;
+/// it stays up for jobs and HTTP.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_poller_outside_the_lease_makes_the_holder_stop_polling_and_say_so() {
+    let world = World::new().await;
+    let instance = world.spawn("ours", &[]).await;
+    world.wait_holder(PATIENCE, Option::is_some).await;
+    world
+        .tg
+        .wait_for(PATIENCE, |tg| (tg.polls_in_flight() == 1).then_some(()))
+        .await
+        .unwrap();
+    // The stray poller: its getUpdates ends the bot's waiting one with 409.
+    let stray = format!(
+        "{}bot{}/getUpdates",
+        world.tg.api_url(),
+        crate::support::TOKEN
+    );
+    let answer: serde_json::Value = reqwest::Client::new()
+        .post(&stray)
+        .json(&serde_json::json!({"timeout": 0}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["ok"], true);
+    let until = Instant::now() + PATIENCE;
+    while instance.errors().is_empty() {
+        assert!(
+            Instant::now() < until,
+            "no ERROR about the conflict:\n{}",
+            instance.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        instance.errors()[0].contains("409 Conflict"),
+        "{:?}",
+        instance.errors()
+    );
+    world.wait_holder(PATIENCE, Option::is_none).await;
+    let polls = world.tg.polls_started();
+    assert_eq!(instance.get("/healthz").await, 200, "still up");
+    assert_eq!(world.tg.polls_started(), polls, "and no longer polling");
+}
