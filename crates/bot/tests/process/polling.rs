@@ -406,3 +406,33 @@ async fn a_poller_outside_the_lease_makes_the_holder_stop_polling_and_say_so() {
     assert_eq!(instance.get("/healthz").await, 200, "still up");
     assert_eq!(world.tg.polls_started(), polls, "and no longer polling");
 }
+
+/// JSON logs: one object per line, and a handler's lines carry the update and the chat.
+#[tokio::test(flavor = "multi_thread")]
+async fn json_logs_carry_the_update_and_the_chat() {
+    let world = World::new().await;
+    let instance = world
+        .spawn("json", &[("LOG_FORMAT", "json"), ("LOG_LEVEL", "debug")])
+        .await;
+    let chat = 780_001;
+    world
+        .tg
+        .user(UserSpec::new(chat, "Json").language("en"))
+        .send_text("/frobnicate")
+        .await;
+    wait_answers(&world.tg, chat, 1, PATIENCE).await;
+    let log = instance.log();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let in_update = lines
+        .iter()
+        .find(|l| l["span"]["name"] == "update" && l["span"]["chat_id"] == chat)
+        .unwrap_or_else(|| panic!("no line inside the update's span:\n{log}"));
+    assert!(in_update["span"]["update_id"].is_u64(), "{in_update}");
+    assert!(
+        !log.contains("process-test-token"),
+        "the token is never logged"
+    );
+}

@@ -138,11 +138,7 @@ impl Instance {
             std::thread::spawn(move || {
                 for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                     if line.contains("the bot is running")
-                        && let Some(addr) = line
-                            .split("http_addr=")
-                            .nth(1)
-                            .and_then(|rest| rest.split_whitespace().next())
-                            .and_then(|a| a.parse::<SocketAddr>().ok())
+                        && let Some(addr) = http_addr(&line)
                     {
                         let _ = addr_tx.send(addr);
                     }
@@ -292,6 +288,18 @@ pub async fn wait_all_handled(world: &World) {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The `http_addr` of the start-up line, in text (`http_addr=…`) or JSON logs.
+fn http_addr(line: &str) -> Option<SocketAddr> {
+    let text = line
+        .split("http_addr=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next());
+    let json = serde_json::from_str::<serde_json::Value>(line)
+        .ok()
+        .and_then(|v| v["fields"]["http_addr"].as_str().map(str::to_owned));
+    text.map(str::to_owned).or(json)?.parse().ok()
 }
 
 /// How many bot messages chat `chat` has received.
