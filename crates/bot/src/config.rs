@@ -1,5 +1,6 @@
 //! The command line and environment: every option is a flag, an environment variable and a line
-//! in `.env`. A missing or malformed setting is a one-line error naming it; secrets never
+//! in `.env` (an empty variable counts as unset). A missing or malformed setting is a one-line
+//! error naming it; secrets never
 //! appear in `Debug` output or errors.
 
 use std::net::SocketAddr;
@@ -196,6 +197,21 @@ pub struct RunArgs {
         global = true
     )]
     pub log_format: LogFormat,
+}
+
+/// Parses the command line and the environment, treating an empty environment variable as
+/// unset: a platform's blank secret field (`KIE_WEBHOOK_HMAC_KEY=`) or a copied `.env` line
+/// (`ADMIN_IDS=`) then means "not given" instead of a parse error.
+pub fn parse_cli() -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let command = Cli::command().mut_args(|arg| {
+        let blank = arg
+            .get_env()
+            .and_then(std::env::var_os)
+            .is_some_and(|value| value.to_string_lossy().trim().is_empty());
+        if blank { arg.env(None::<&str>) } else { arg }
+    });
+    Cli::from_arg_matches(&command.try_get_matches()?)
 }
 
 /// A setting that is missing or wrong, named as the operator would set it.

@@ -4,15 +4,13 @@
 //! Exit codes: 0 after a clean stop, 2 for a missing or malformed setting (one line naming
 //! it), 1 for a failure while running. It fails closed: there is no demo in this binary.
 
-use clap::Parser;
-
-use bot::config::{Cli, Command};
+use bot::config::Command;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     // A missing .env is normal; a malformed one is reported by the settings it breaks.
     let _ = dotenvy::dotenv();
-    let cli = match Cli::try_parse() {
+    let cli = match bot::config::parse_cli() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
             // One line naming the setting (clap's first line), not a page of usage.

@@ -48,6 +48,23 @@ fn a_missing_secret_is_a_one_line_error_with_exit_code_2() {
 }
 
 #[test]
+fn an_empty_environment_variable_counts_as_unset() {
+    // A blank platform field or a copied `.env` line is "not given", not a parse error.
+    let (code, stderr) = run(&[
+        ("BOT_TOKEN", "1:abc"),
+        ("KIE_API_KEY", ""),
+        ("ADMIN_IDS", ""),
+        ("PUBLIC_URL", " "),
+        ("KIE_WEBHOOK_HMAC_KEY", ""),
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("KIE_API_KEY (--kie-api-key) is not set"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn the_help_lists_every_setting_and_no_demo() {
     let out = Command::new(env!("CARGO_BIN_EXE_bot"))
         .arg("--help")
