@@ -1,7 +1,6 @@
 //! The command line and environment: every option is a flag, an environment variable and a line
 //! in `.env` (an empty variable counts as unset). A missing or malformed setting is a one-line
-//! error naming it; secrets never
-//! appear in `Debug` output or errors.
+//! error naming it; secrets never appear in `Debug` output or errors.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
