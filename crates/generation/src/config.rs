@@ -151,7 +151,9 @@ impl Default for PipelineConfig {
             ambiguous_grace: Duration::from_secs(15 * 60),
             late_watch: Duration::from_secs(24 * 3600),
             requeue_delay: Duration::from_secs(30),
-            lease: Duration::from_secs(5 * 60),
+            // Renewed every third of it while a step runs, so only a dead instance's work waits
+            // this long to be taken over (a clean stop hands it back at once).
+            lease: Duration::from_secs(60),
             max_download_bytes: 50 * 1024 * 1024,
             delivery_attempts: 6,
             delivery_retry: Duration::from_secs(5),
