@@ -31,6 +31,10 @@ pub struct Incoming {
 
 /// Reads `update_id`, lane and kind from a raw update. `None` if it has no integer
 /// `update_id` (not an update at all).
+///
+/// A `pre_checkout_query` gets a lane of its own: Telegram wants its answer within 10 s, so it
+/// must never wait behind the user's other updates (its answer depends on none of them; the
+/// payment itself arrives later as a message, in the chat's lane).
 pub fn describe(payload: Value) -> Option<Incoming> {
     let update_id = payload.get("update_id")?.as_i64()?;
     let object = payload.as_object()?;
@@ -44,12 +48,21 @@ pub fn describe(payload: Value) -> Option<Incoming> {
             .try_fold(&body, |v, key| v.get(*key))
             .and_then(Value::as_i64)
     };
+    let own_lane = i64::MIN + update_id;
+    if kind == "pre_checkout_query" {
+        return Some(Incoming {
+            update_id,
+            lane: own_lane,
+            kind,
+            payload,
+        });
+    }
     let lane = id_at(&["chat", "id"])
         .or_else(|| id_at(&["message", "chat", "id"]))
         .or_else(|| id_at(&["from", "id"]))
         .or_else(|| id_at(&["user", "id"]))
         // Its own lane, away from every chat id (chat ids are never below -10^13).
-        .unwrap_or(i64::MIN + update_id);
+        .unwrap_or(own_lane);
     Some(Incoming {
         update_id,
         lane,
