@@ -49,6 +49,17 @@ pub struct KieLabels {
     pub code: String,
 }
 
+/// A metric that registers a handle to itself (the handles share their values).
+trait RegisteredMetric {
+    fn register_in(&self, registry: &mut Registry, name: &str, help: &str);
+}
+
+impl<M: prometheus_client::registry::Metric + Clone> RegisteredMetric for M {
+    fn register_in(&self, registry: &mut Registry, name: &str, help: &str) {
+        registry.register(name, help, self.clone());
+    }
+}
+
 /// Everything exported.
 pub struct Metrics {
     registry: Registry,
@@ -88,10 +99,14 @@ impl Metrics {
     /// A fresh registry with every metric registered.
     pub fn new() -> Arc<Metrics> {
         let mut registry = Registry::with_prefix("kiebot");
+        let mut add = |name: &str, help: &str, metric: &dyn RegisteredMetric| {
+            metric.register_in(&mut registry, name, help);
+        };
+        let histogram = || Histogram::new(exponential_buckets(0.001, 2.0, 16));
         let metrics = Metrics {
             updates: Family::default(),
-            handling_seconds: Histogram::new(exponential_buckets(0.001, 2.0, 16)),
-            waiting_seconds: Histogram::new(exponential_buckets(0.001, 2.0, 16)),
+            handling_seconds: histogram(),
+            waiting_seconds: histogram(),
             polls: Family::default(),
             webhook: Family::default(),
             inbox_depth: Gauge::default(),
@@ -106,64 +121,57 @@ impl Metrics {
             instances_alive: Gauge::default(),
             registry: Registry::default(),
         };
-        registry.register(
-            "updates",
-            "Telegram updates handled",
-            metrics.updates.clone(),
-        );
-        registry.register(
+        let m = &metrics;
+        add("updates", "Telegram updates handled", &m.updates);
+        add(
             "update_handling_seconds",
             "Time to handle one update",
-            metrics.handling_seconds.clone(),
+            &m.handling_seconds,
         );
-        registry.register(
+        add(
             "update_waiting_seconds",
             "Time an update waited in the inbox",
-            metrics.waiting_seconds.clone(),
+            &m.waiting_seconds,
         );
-        registry.register("telegram_polls", "getUpdates calls", metrics.polls.clone());
-        registry.register("webhook_posts", "Webhook requests", metrics.webhook.clone());
-        registry.register(
-            "inbox_depth",
-            "Updates not yet handled",
-            metrics.inbox_depth.clone(),
-        );
-        registry.register("jobs", "Jobs by state", metrics.jobs.clone());
-        registry.register(
+        add("telegram_polls", "getUpdates calls", &m.polls);
+        add("webhook_posts", "Webhook requests", &m.webhook);
+        add("inbox_depth", "Updates not yet handled", &m.inbox_depth);
+        add("jobs", "Jobs by state", &m.jobs);
+        add(
             "money_held_kopecks",
             "Money held for running jobs, in kopecks",
-            metrics.money_held_kopecks.clone(),
+            &m.money_held_kopecks,
         );
-        registry.register(
+        add(
             "money_charged_kopecks",
             "Money charged for delivered jobs, in kopecks",
-            metrics.money_charged_kopecks.clone(),
+            &m.money_charged_kopecks,
         );
-        registry.register(
+        add(
             "poller_lease_held",
             "1 while this instance is the Telegram poller",
-            metrics.poller_lease_held.clone(),
+            &m.poller_lease_held,
         );
-        registry.register(
+        add(
             "poller_lease_epoch",
             "The poller lease epoch this instance last saw",
-            metrics.poller_lease_epoch.clone(),
+            &m.poller_lease_epoch,
         );
-        registry.register(
+        add(
             "telegram_messages",
             "Messages sent or edited",
-            metrics.telegram_messages.clone(),
+            &m.telegram_messages,
         );
-        registry.register(
+        add(
             "telegram_429",
             "Flood waits (429) Telegram answered",
-            metrics.telegram_429s.clone(),
+            &m.telegram_429s,
         );
-        registry.register("kie_calls", "Kie.ai calls", metrics.kie_calls.clone());
-        registry.register(
+        add("kie_calls", "Kie.ai calls", &m.kie_calls);
+        add(
             "instances_alive",
             "Live instances sharing the limits",
-            metrics.instances_alive.clone(),
+            &m.instances_alive,
         );
         Arc::new(Metrics {
             registry,
