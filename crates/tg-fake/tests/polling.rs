@@ -9,6 +9,7 @@ use common::{WAIT, setup};
 use teloxide::{ApiError, RequestError, prelude::*};
 use tg_fake::UserSpec;
 
+/// The second poller ends the first with a conflict, and that is one overlap.
 #[tokio::test]
 async fn two_concurrent_polls_count_as_one_overlap() {
     let (fake, bot) = setup().await;

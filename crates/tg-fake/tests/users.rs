@@ -88,28 +88,6 @@ async fn updates_the_bot_did_not_allow_are_dropped() {
 }
 
 #[tokio::test]
-async fn a_second_poller_ends_the_first_with_a_conflict() {
-    let (fake, bot) = setup().await;
-    let first = tokio::spawn({
-        let bot = bot.clone();
-        async move { bot.get_updates().timeout(5).await }
-    });
-    fake.wait_for(WAIT, |f| (f.polls_started() >= 1).then_some(()))
-        .await
-        .unwrap();
-    let second = bot.get_updates().timeout(0).await;
-    assert!(second.unwrap().is_empty());
-    let first = first.await.unwrap();
-    assert!(
-        matches!(
-            first,
-            Err(RequestError::Api(ApiError::TerminatedByOtherGetUpdates))
-        ),
-        "{first:?}"
-    );
-}
-
-#[tokio::test]
 async fn a_replayed_update_comes_again_with_the_same_id() {
     let (fake, bot) = setup().await;
     let alice = fake.user(UserSpec::new(42, "Alice"));
