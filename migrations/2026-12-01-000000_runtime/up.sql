@@ -67,7 +67,7 @@ END $$;
 -- without them) means the update is handled again — never lost. Stores stay synchronous.
 CREATE FUNCTION inbox_claim(p_worker TEXT, p_done BIGINT[], p_failed BIGINT[], p_renew BIGINT[],
                             p_max INT, p_lease_ms INT)
-RETURNS TABLE (update_id BIGINT, lane BIGINT, payload JSONB, attempts INT, received_at TIMESTAMPTZ)
+RETURNS TABLE (update_id BIGINT, lane BIGINT, kind TEXT, payload JSONB, attempts INT, received_at TIMESTAMPTZ)
 LANGUAGE plpgsql SET synchronous_commit = off AS $$
 DECLARE
     lease INTERVAL := make_interval(secs => p_lease_ms / 1000.0);
@@ -103,7 +103,7 @@ BEGIN
            attempts = i.attempts + 1
       FROM picked
      WHERE i.update_id = picked.id
-    RETURNING i.update_id, i.lane, i.payload, i.attempts, i.received_at;
+    RETURNING i.update_id, i.lane, i.kind, i.payload, i.attempts, i.received_at;
 END $$;
 
 -- Who is alive (owned by crates/lock): every instance heartbeats its row every few seconds.

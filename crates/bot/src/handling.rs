@@ -157,11 +157,7 @@ impl Handling {
                 .unwrap_or_default();
             metrics.waiting_seconds.observe(waited.as_secs_f64());
             let started = std::time::Instant::now();
-            let kind = claimed
-                .payload
-                .as_object()
-                .and_then(|o| o.keys().find(|k| *k != "update_id").cloned())
-                .unwrap_or_else(|| "unknown".into());
+            let kind = claimed.kind.clone();
             let span = tracing::info_span!("update", update_id = claimed.update_id, chat_id = claimed.lane, kind = %kind);
             let outcome = {
                 let _enter = span.enter();

@@ -138,6 +138,9 @@ pub struct Claimed {
     /// Its lane (chat).
     #[diesel(sql_type = BigInt)]
     pub lane: i64,
+    /// Its kind, as [`describe`] found it.
+    #[diesel(sql_type = Text)]
+    pub kind: String,
     /// The update as Telegram sent it.
     #[diesel(sql_type = Jsonb)]
     pub payload: Value,
