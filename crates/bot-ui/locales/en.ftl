@@ -130,6 +130,7 @@ confirm-incomplete = Some settings are missing or no longer valid. Please check 
 run-started = ⏳ Starting…
 run-short = ⚠️ Not enough money: you have { $available }, { $missing } is missing. Nothing was charged.
 run-free-used = 🆓 Your free runs are used up until { $when } UTC. Here is the paid order:
+free-budget-spent = 🆓 Free runs are used up for today. Try again tomorrow or run it paid.
 run-price-changed = ⚠️ The price has just changed: it is now { $price }. Please confirm again.
 run-paused = ⏸ Generation is paused for a short while on our side. Nothing was charged; please try again in a few minutes.
 already-running = This order is already running.
@@ -243,8 +244,6 @@ language-set = Language: English
 cancelled = ✖️ Cancelled. Nothing was charged.
 nothing-to-cancel = Nothing to cancel.
 unexpected-input = I did not expect that here. Choose something from the menu:
-error-internal = ⚠️ Something went wrong on our side. Nothing was charged; please try again in a moment.
-stale-button = This button is out of date.
 banned = Your access to this bot is blocked. If you think this is a mistake, contact support.
 
 cmd-start = Start and main menu

@@ -9,9 +9,9 @@
 use catalog::Category;
 
 use crate::i18n::Lang;
+use tg_kit::callback::{model_id, number};
 
-/// Telegram's limit on callback data.
-pub const MAX_CALLBACK_BYTES: usize = 64;
+pub use tg_kit::callback::MAX_CALLBACK_BYTES;
 
 /// What a button does.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -199,13 +199,15 @@ impl Action {
             Action::Help => "?".into(),
             Action::Noop => "-".into(),
         };
-        debug_assert!(s.len() <= MAX_CALLBACK_BYTES, "callback data too long: {s}");
-        s
+        tg_kit::callback::USER.encode(&s)
     }
 
     /// Decodes callback data; `None` for anything we did not produce.
     pub fn decode(data: &str) -> Option<Action> {
-        if data.is_empty() || data.len() > MAX_CALLBACK_BYTES {
+        if data.is_empty()
+            || data.len() > MAX_CALLBACK_BYTES
+            || !tg_kit::callback::is_user_data(data)
+        {
             return None;
         }
         let (head, rest) = match data.split_once(':') {
@@ -296,24 +298,6 @@ impl Action {
     }
 }
 
-/// Digits only (no sign, no spaces), parsed into the field's type.
-fn number<T: std::str::FromStr>(s: &str) -> Option<T> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
-
-fn model_id(s: &str) -> Option<String> {
-    let ok = !s.is_empty()
-        && s.len() <= catalog::MAX_MODEL_ID_BYTES
-        && !s.contains("..")
-        && !s.starts_with('/')
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'));
-    ok.then(|| s.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,6 +360,10 @@ mod tests {
         for a in samples() {
             let data = a.encode();
             assert!(data.len() <= MAX_CALLBACK_BYTES, "{data}");
+            assert!(
+                tg_kit::callback::is_user_data(&data),
+                "{data} is another branch's"
+            );
             assert_eq!(Action::decode(&data), Some(a));
         }
     }

@@ -30,8 +30,8 @@ use teloxide::utils::html::escape;
 use crate::callback::{Action, JobOp};
 use crate::i18n::{Args, I18n, Lang, code, fmt_duration};
 use crate::keyboard::{Screen, button};
-use crate::send::{self, clip_to, is_unreachable};
 use crate::{UiBot, UiConfig};
+use tg_kit::send::{self, clip_to, is_unreachable};
 
 /// Telegram's upload limits (bytes).
 const PHOTO_UPLOAD_LIMIT: usize = 10 * 1024 * 1024;

@@ -28,12 +28,10 @@
 
 pub mod callback;
 mod deliver;
-mod flood;
 pub mod i18n;
 mod keyboard;
 mod schema;
 mod screens;
-mod send;
 pub mod state;
 
 use std::sync::{Arc, Mutex};
@@ -46,11 +44,13 @@ use teloxide::payloads::SetMyCommandsSetters;
 use teloxide::requests::Requester;
 
 pub use deliver::TelegramDeliver;
+pub use i18n::LOCALE;
 pub use i18n::{I18n, Lang};
-pub use schema::{HandlerResult, commands_for, schema};
-
-pub use flood::{FloodLimits, UiBot};
-pub use send::retry_afters;
+pub use schema::{
+    Branch, banned_callbacks, banned_messages, callbacks, commands_for, messages, payments,
+    pre_checkout, schema,
+};
+pub use tg_kit::{FloodLimits, HandlerResult, UiBot};
 
 /// Settings of the interface.
 #[derive(Clone, Debug)]

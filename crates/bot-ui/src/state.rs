@@ -120,7 +120,7 @@ impl State {
 
     /// The state as it was when the update arrived (loaded with the user, no round trip). Only
     /// for a handler's first look: after a save in the same handler, [`State::load`] again.
-    pub fn entry(ctx: &crate::schema::Ctx) -> State {
+    pub fn entry(ctx: &tg_kit::Ctx) -> State {
         ctx.dialogue
             .clone()
             .and_then(|v| serde_json::from_value(v).ok())

@@ -18,7 +18,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bot_ui::{Ui, UiBot};
 use teloxide::dispatching::UpdateHandler;
 use teloxide::types::Update;
 use tokio::sync::{Notify, mpsc};
@@ -42,10 +41,8 @@ pub struct Handling {
     pub pool: ledger::Pool,
     /// The handler tree.
     pub handler: Arc<UpdateHandler<anyhow::Error>>,
-    /// What handlers get injected.
-    pub ui: Ui,
-    /// The bot handlers send with.
-    pub bot: UiBot,
+    /// What handlers get injected besides the update (see `tree::schema`).
+    pub deps: dptree::di::DependencyMap,
     /// Woken when this instance stored updates.
     pub stored: Arc<Notify>,
     /// Updates at once.
@@ -149,7 +146,7 @@ impl Handling {
         finished: mpsc::UnboundedSender<Finished>,
     ) -> impl std::future::Future<Output = ()> + Send + 'static {
         let handler = self.handler.clone();
-        let deps = (self.ui.clone(), self.bot.clone());
+        let mut deps = self.deps.clone();
         let metrics = self.metrics.clone();
         async move {
             let waited = (chrono::Utc::now() - claimed.received_at)
@@ -175,12 +172,9 @@ impl Handling {
             let ok = match outcome {
                 None => false,
                 Some(update) => {
-                    let (ui, bot) = deps;
-                    let result = tracing::Instrument::instrument(
-                        handler.dispatch(dptree::deps![update, ui, bot]),
-                        span.clone(),
-                    )
-                    .await;
+                    deps.insert(update);
+                    let result =
+                        tracing::Instrument::instrument(handler.dispatch(deps), span.clone()).await;
                     match result {
                         std::ops::ControlFlow::Break(Ok(())) => true,
                         std::ops::ControlFlow::Break(Err(e)) => {

@@ -91,7 +91,7 @@ async fn readyz(State(state): State<HttpState>) -> (StatusCode, &'static str) {
 async fn metrics(State(state): State<HttpState>) -> (StatusCode, HeaderMap, String) {
     let m = &state.metrics;
     m.telegram_messages.set(state.bot.messages_sent());
-    m.telegram_429s.set(bot_ui::retry_afters());
+    m.telegram_429s.set(tg_kit::retry_afters());
     let figures = async {
         let mut conn = state.pool.get().await.ok()?;
         let depth = inbox::depth(&mut conn).await.ok()?;

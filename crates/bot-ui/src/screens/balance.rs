@@ -17,11 +17,11 @@ use teloxide::types::{
 use crate::callback::Action;
 use crate::i18n::{Args, Lang, fmt_money, fmt_when, language_for};
 use crate::keyboard::{Screen, button};
-use crate::schema::{Ctx, HandlerResult};
 use crate::screens::{answer, stale, wizard};
-use crate::send;
 use crate::state::{Mode, State, Step};
 use crate::{Ui, UiBot};
+use tg_kit::send;
+use tg_kit::{Ctx, HandlerResult};
 
 /// The parts of an invoice payload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

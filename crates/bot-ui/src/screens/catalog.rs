@@ -8,11 +8,11 @@ use teloxide::types::MessageId;
 use crate::callback::Action;
 use crate::i18n::{Args, Lang, code, fmt_money};
 use crate::keyboard::{Screen, button};
-use crate::schema::{Ctx, HandlerResult};
 use crate::screens::menu::category_label;
-use crate::send;
 use crate::state::{Mode, State};
 use crate::{Ui, UiBot};
+use tg_kit::send;
+use tg_kit::{Ctx, HandlerResult};
 
 /// "from 19 ₽" / "19 ₽" / "🆓" for a list button.
 pub fn price_label(ui: &Ui, lang: Lang, model: &Model, settings: &Settings, free: bool) -> String {

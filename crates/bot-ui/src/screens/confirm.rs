@@ -19,12 +19,12 @@ use crate::callback::{Action, WizardOp};
 use crate::deliver::progress_screen;
 use crate::i18n::{Args, code, fmt_when};
 use crate::keyboard::{Screen, button};
-use crate::schema::{Ctx, HandlerResult};
 use crate::screens::wizard::{self, show_and_save};
 use crate::screens::{answer, stale};
-use crate::send;
 use crate::state::{Mode, State, Step, Upload, Wizard};
 use crate::{Ui, UiBot};
+use tg_kit::send;
+use tg_kit::{Ctx, HandlerResult};
 
 /// What a confirm screen committed to: its idempotency key, price and whether it is free.
 #[derive(Clone, Debug)]
@@ -333,6 +333,10 @@ pub async fn run(
                 "run-free-used",
                 &Args::new().raw("when", fmt_when(lang, resets_at)),
             );
+            show_and_save(bot, ui, ctx, model, w, Some(message), Some(notice)).await
+        }
+        Submission::FreeBudgetSpent => {
+            let notice = i.t(lang, "free-budget-spent");
             show_and_save(bot, ui, ctx, model, w, Some(message), Some(notice)).await
         }
         Submission::PriceChanged { price } => {

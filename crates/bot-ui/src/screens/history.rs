@@ -9,11 +9,11 @@ use teloxide::utils::html::escape;
 use crate::callback::{Action, JobOp};
 use crate::i18n::{Args, Lang, code, fmt_money, fmt_when};
 use crate::keyboard::{Screen, button};
-use crate::schema::{Ctx, HandlerResult};
 use crate::screens::wizard::{self, show_and_save};
 use crate::screens::{answer, stale};
-use crate::send;
 use crate::{Ui, UiBot};
+use tg_kit::send;
+use tg_kit::{Ctx, HandlerResult};
 
 /// The status of a job in words.
 pub fn state_text(ui: &Ui, lang: Lang, job: &Job) -> String {

@@ -6,10 +6,10 @@ use teloxide::types::{CallbackQueryId, MessageId};
 use crate::callback::Action;
 use crate::i18n::{Args, Lang, fmt_money};
 use crate::keyboard::{Screen, button};
-use crate::schema::{Ctx, HandlerResult};
-use crate::screens::answer;
-use crate::send;
 use crate::{Ui, UiBot};
+use tg_kit::ctx::answer;
+use tg_kit::send;
+use tg_kit::{Ctx, HandlerResult};
 
 /// The emoji and message id of a category.
 pub fn category_label(ui: &Ui, lang: Lang, category: Category) -> String {

@@ -17,26 +17,16 @@ use teloxide::prelude::*;
 use teloxide::types::{CallbackQueryId, MessageId};
 
 use crate::callback::Action;
-use crate::schema::{Command, Ctx, HandlerResult};
+use crate::schema::Command;
 use crate::state::{Mode, State};
 use crate::{Ui, UiBot};
+use tg_kit::{Ctx, HandlerResult};
 
-/// Answers a callback query at once (a spinner that never stops looks broken).
-pub async fn answer(bot: &UiBot, id: CallbackQueryId, text: Option<String>) -> HandlerResult {
-    let mut req = bot.api().answer_callback_query(id);
-    if let Some(t) = text {
-        req = req.text(t);
-    }
-    if let Err(e) = req.await {
-        // "query is too old" after a long outage: the user's tap still acts.
-        tracing::warn!(error = %e, "answering a callback query failed");
-    }
-    Ok(())
-}
+pub use tg_kit::ctx::answer;
 
 /// "This button is out of date": the answer to anything forged, stale or foreign.
 pub async fn stale(bot: &UiBot, ui: &Ui, ctx: &Ctx, id: CallbackQueryId) -> HandlerResult {
-    answer(bot, id, Some(ui.i18n.t(ctx.lang, "stale-button"))).await
+    tg_kit::ctx::stale(bot, &ui.i18n, ctx.lang, id).await
 }
 
 /// A /command.

@@ -18,11 +18,11 @@ use teloxide::utils::html::escape;
 use crate::callback::{Action, WizardOp};
 use crate::i18n::{Args, Lang, code};
 use crate::keyboard::{Screen, button};
-use crate::schema::{Ctx, HandlerResult};
 use crate::screens::{answer, confirm, stale};
-use crate::send::{self, clip_to};
 use crate::state::{Mode, State, Step, Upload, Wizard};
 use crate::{Ui, UiBot};
+use tg_kit::send::{self, clip_to};
+use tg_kit::{Ctx, HandlerResult};
 
 /// The parameters asked one by one, in order: required uploads, the prompt, then required
 /// parameters without a default. An optional upload (an end frame, a reference image) is not

@@ -13,7 +13,7 @@ use teloxide::types::{MessageId, ParseMode};
 use teloxide::{ApiError, RequestError};
 
 use crate::UiBot;
-use crate::keyboard::Screen;
+use crate::screen::Screen;
 
 /// Longest Telegram message text, in characters.
 pub const MAX_TEXT_CHARS: usize = 4096;
