@@ -38,7 +38,7 @@ pub use callback::{callback_router, callback_token};
 pub use config::{Deadlines, PipelineConfig, PollSchedule};
 pub use deliver::{Alert, Deliver, DeliveryError, Failure, FailureKind, Progress, ResultFile};
 pub use pipeline::{
-    CrashPoint, InputFile, JobStatus, Order, Pipeline, PipelineError, Submission,
+    CrashPoint, InputFile, JobStatus, Order, Pipeline, PipelineError, Submission, is_paused,
     pending_upload_url,
 };
 pub use result::ResultKind;

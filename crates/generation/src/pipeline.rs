@@ -33,6 +33,14 @@ use crate::result::{ResultKind, StoredResult};
 const PAUSE_FLAG: &str = "kie_paused";
 const NOT_PAUSED: &str = "off";
 
+/// Whether new runs are paused because Kie refuses tasks (the flag the pipeline sets and
+/// lifts; read by the admin panel's home screen too).
+pub async fn is_paused(conn: &mut ledger::AsyncPgConnection) -> Result<bool, ledger::LedgerError> {
+    Ok(ledger::flag(conn, PAUSE_FLAG)
+        .await?
+        .is_some_and(|(v, _)| v != NOT_PAUSED))
+}
+
 /// The placeholder a UI puts into an upload parameter before validation; the pipeline replaces
 /// it with Kie's URL after uploading the file. (It is a valid URI, so the input schema's
 /// `format: uri` accepts it, and it names no host, so it can never leak anywhere.)
@@ -104,6 +112,9 @@ pub enum Submission {
         /// When a run is free again.
         resets_at: DateTime<Utc>,
     },
+    /// The day's budget for free runs (all users together) cannot pay for this run; the job
+    /// waits in `created`, the user's free run is not taken. It can run paid.
+    FreeBudgetSpent,
     /// The price changed since the confirm screen (settings changed): show the new one.
     PriceChanged {
         /// The price now.
@@ -111,7 +122,8 @@ pub enum Submission {
     },
     /// New runs are paused (Kie refuses tasks: no credit or a bad key). Nothing was held.
     Paused,
-    /// The model is unknown or disabled.
+    /// The model is unknown, withheld by the registry or disabled by an admin. Nothing was
+    /// held.
     ModelUnavailable,
 }
 
@@ -260,9 +272,7 @@ impl<D: Deliver> Pipeline<D> {
 
     /// Whether new runs are paused because Kie refuses tasks.
     pub async fn paused(&self) -> Result<bool, PipelineError> {
-        Ok(ledger::flag(&mut *self.db().await?, PAUSE_FLAG)
-            .await?
-            .is_some_and(|(v, _)| v != NOT_PAUSED))
+        Ok(is_paused(&mut *self.db().await?).await?)
     }
 
     /// Quotes, creates the job (once per idempotency key), stores the files and holds the
@@ -285,6 +295,14 @@ impl<D: Deliver> Pipeline<D> {
             return Ok(Submission::AlreadySubmitted {
                 job: Box::new(existing),
             });
+        }
+        // Read fresh, never from a cached storefront: a model an admin disabled cannot be run
+        // from an old confirm button or a history re-run.
+        if ledger::model_override(&mut *self.db().await?, &model.id)
+            .await?
+            .is_some_and(|o| o.disabled)
+        {
+            return Ok(Submission::ModelUnavailable);
         }
         if self.paused().await? {
             return Ok(Submission::Paused);
@@ -342,6 +360,7 @@ impl<D: Deliver> Pipeline<D> {
                     FreeHoldOutcome::QuotaExceeded { resets_at } => {
                         return Ok(Submission::FreeQuotaUsed { resets_at });
                     }
+                    FreeHoldOutcome::BudgetSpent => return Ok(Submission::FreeBudgetSpent),
                 }
             }
             None => match ledger::hold(

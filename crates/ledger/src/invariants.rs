@@ -101,6 +101,16 @@ const CHECKS: &[(&str, &str)] = &[
          FROM jobs j JOIN holds h ON h.job_id = j.id WHERE j.is_free",
     ),
     (
+        "a day's free budget is what its free runs not given back cost",
+        "SELECT format('day %s: free budget spent %s, its free runs not given back cost %s', \
+                coalesce(b.day, r.day), coalesce(b.spent_usd, 0), coalesce(r.cost, 0)) AS detail \
+         FROM free_budget_days b \
+         FULL JOIN (SELECT free_budget_day AS day, sum(free_budget_usd) AS cost FROM jobs \
+                    WHERE free_budget_day IS NOT NULL AND state NOT IN ('failed', 'cancelled', 'expired') \
+                    GROUP BY free_budget_day) r ON r.day = b.day \
+         WHERE coalesce(b.spent_usd, 0) <> coalesce(r.cost, 0)",
+    ),
+    (
         "each payment credited once, refunded at most once",
         "SELECT format('payment %s (%s, %s RUB): top-ups [%s], refunds [%s]', p.id, p.state, p.rub_credited, \
                 coalesce(string_agg(e.amount::TEXT, ',') FILTER (WHERE e.kind = 'topup_stars'), ''), \
@@ -121,8 +131,9 @@ const CHECKS: &[(&str, &str)] = &[
 /// equals the sum of open holds; no negative balances; each hold opened once and ended at most
 /// once, as its state says, with entries of its amount; committed holds belong to succeeded (or
 /// delivered) jobs, released ones to failed or cancelled jobs, expired ones to expired jobs, open
-/// ones to running jobs; paid jobs past `created` have a hold, free jobs none; each Stars payment
-/// is credited exactly once and refunded at most once.
+/// ones to running jobs; paid jobs past `created` have a hold, free jobs none; each day's free
+/// budget equals the cost of its free runs that were not given back; each Stars payment is
+/// credited exactly once and refunded at most once.
 ///
 /// Reads a consistent snapshot: the checks run in one REPEATABLE READ, read-only transaction, so
 /// concurrent money calls cannot make a sound ledger look broken.

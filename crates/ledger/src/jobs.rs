@@ -2,7 +2,7 @@
 //! steps that move a job without moving money. The money-moving steps (`created` → `held`, and
 //! into a final state) are in `money` and `free`, each one transaction with its money.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use pricing::Money;
@@ -90,6 +90,11 @@ pub struct Job {
     pub leased_until: Option<DateTime<Utc>>,
     /// The user was told it failed.
     pub failure_notified_at: Option<DateTime<Utc>>,
+    /// A free run: the UTC day whose free budget it counts in.
+    pub free_budget_day: Option<NaiveDate>,
+    /// A free run: what it added to that day's free budget (its `kie_cost_usd`), given back
+    /// if it does not succeed.
+    pub free_budget_usd: Option<Decimal>,
 }
 
 /// A job to create: everything the confirm screen showed, fixed at that moment.

@@ -34,10 +34,12 @@ mod history;
 mod invariants;
 mod jobs;
 mod money;
+mod overrides;
 mod pipeline;
 #[allow(missing_docs)]
 pub mod schema;
 mod settings;
+pub mod reports;
 pub mod stats;
 mod types;
 mod ui;
@@ -48,6 +50,7 @@ pub use audit::{AuditRecord, recent_audit, record_audit};
 pub use db::{MIGRATIONS, Pool, PooledConnection, connect_pool, migrate};
 pub use diesel_async::AsyncPgConnection;
 pub use error::LedgerError;
+pub use free::free_budget_spent;
 pub use free::{
     FreeHoldOutcome, FreeLimits, FreeOutcome, consume_free, free_quota, hold_free, restore_free,
 };
@@ -59,6 +62,7 @@ pub use money::{
     StarsPayment, TopUp, adjust, balance, bonus, commit, expire_due, finish_job, hold,
     refund_stars, release, top_up_stars,
 };
+pub use overrides::{ModelOverride, model_override, model_overrides, set_model_disabled};
 pub use pipeline::{
     ClaimLimits, JobUpload, PipelineEvent, add_upload, adopt_late_task, cancel_queued,
     claim_for_submission, delivery_failed, flag, hand_back_leases, mark_create_sent,

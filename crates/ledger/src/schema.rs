@@ -31,6 +31,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    free_budget_days (day) {
+        day -> Date,
+        spent_usd -> Numeric,
+    }
+}
+
+diesel::table! {
     free_usage (user_id, model_id, window_kind, window_start) {
         user_id -> Int8,
         model_id -> Text,
@@ -105,6 +112,8 @@ diesel::table! {
         late_success -> Bool,
         leased_until -> Nullable<Timestamptz>,
         failure_notified_at -> Nullable<Timestamptz>,
+        free_budget_day -> Nullable<Date>,
+        free_budget_usd -> Nullable<Numeric>,
     }
 }
 
@@ -125,6 +134,16 @@ diesel::table! {
         admin_id -> Nullable<Int8>,
         reason -> Nullable<Text>,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    model_overrides (model_id) {
+        model_id -> Text,
+        disabled -> Bool,
+        reason -> Nullable<Text>,
+        changed_by -> Int8,
+        changed_at -> Timestamptz,
     }
 }
 
@@ -216,11 +235,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     audit_log,
     dialogues,
+    free_budget_days,
     free_usage,
     holds,
     job_uploads,
     jobs,
     ledger_entries,
+    model_overrides,
     payments,
     pipeline_events,
     processed_updates,

@@ -1,5 +1,6 @@
 //! Runtime settings: an admin's overrides of the registry's settings file (rate, markup, Stars
-//! rate, free policy), kept as a history where the newest row per key is in force.
+//! rate, free policy, the free runs' daily budget), kept as a history where the newest row per
+//! key is in force.
 //!
 //! A change is checked by applying every override to the file's settings and running
 //! [`pricing::Settings::check`], so an override that would sell below cost is refused here, not
@@ -45,6 +46,7 @@ pub const SETTING_KEYS: &[&str] = &[
     "free.per_day",
     "free.per_hour",
     "free.models",
+    "free.daily_budget_usd",
 ];
 
 /// Applies one override to `settings` (`key` is one of [`SETTING_KEYS`]).
@@ -70,6 +72,15 @@ fn apply(settings: &mut Settings, key: &str, value: &str) -> Result<(), String> 
                 .filter(|s| !s.is_empty())
                 .map(String::from)
                 .collect()
+        }
+        // Empty or "none": no budget (the file's value is restored by a `None` change instead).
+        "free.daily_budget_usd" => {
+            let v = value.trim();
+            settings.free.daily_budget_usd = if v.is_empty() || v.eq_ignore_ascii_case("none") {
+                None
+            } else {
+                Some(decimal(v)?)
+            }
         }
         other => {
             return Err(format!(

@@ -1,5 +1,6 @@
 //! The free-model policy: which models are free, and the per-user quota.
 
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
@@ -16,6 +17,15 @@ pub struct FreePolicy {
     pub per_day: u32,
     /// Free runs per user and model per hour.
     pub per_hour: u32,
+    /// What all free runs of a UTC day may cost at Kie, in US dollars, across every user and
+    /// model; `None` (the key left out): no budget. A run that does not fit is refused (the
+    /// ledger takes it atomically with the user's free run).
+    #[serde(
+        default,
+        with = "crate::decimal_str::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub daily_budget_usd: Option<Decimal>,
 }
 
 /// How much of the free quota a user has used (counted by the ledger).
@@ -96,6 +106,7 @@ mod tests {
             models: models.iter().map(|s| s.to_string()).collect(),
             per_day: 5,
             per_hour: 2,
+            daily_budget_usd: None,
         }
     }
 

@@ -133,6 +133,13 @@ impl Settings {
         if self.free.per_hour > self.free.per_day {
             return Err(("free.per_hour", "must not exceed free.per_day"));
         }
+        if self
+            .free
+            .daily_budget_usd
+            .is_some_and(|b| b < Decimal::ZERO)
+        {
+            return Err(("free.daily_budget_usd", "must not be negative"));
+        }
         Ok(())
     }
 }
@@ -203,6 +210,40 @@ per_hour = 2
         let bad = GOOD.replace("per_hour = 2", "per_hour = 2\nper_week = 3");
         let e = Settings::from_toml(&bad, "s.toml").unwrap_err().to_string();
         assert!(e.contains("per_week"), "{e}");
+    }
+
+    #[test]
+    fn the_free_budget_is_optional_a_string_and_never_negative() {
+        let s = Settings::from_toml(GOOD, "s.toml").unwrap();
+        assert_eq!(s.free.daily_budget_usd, None);
+        let with = GOOD.replace("per_hour = 2", "per_hour = 2\ndaily_budget_usd = \"12.5\"");
+        let s = Settings::from_toml(&with, "s.toml").unwrap();
+        assert_eq!(s.free.daily_budget_usd, Some(dec!(12.5)));
+        let zero = GOOD.replace("per_hour = 2", "per_hour = 2\ndaily_budget_usd = \"0\"");
+        assert_eq!(
+            Settings::from_toml(&zero, "s.toml")
+                .unwrap()
+                .free
+                .daily_budget_usd,
+            Some(Decimal::ZERO)
+        );
+        let negative = GOOD.replace("per_hour = 2", "per_hour = 2\ndaily_budget_usd = \"-1\"");
+        let e = Settings::from_toml(&negative, "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("free.daily_budget_usd"), "{e}");
+        let float = GOOD.replace("per_hour = 2", "per_hour = 2\ndaily_budget_usd = 12.5");
+        let e = Settings::from_toml(&float, "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("daily_budget_usd"), "{e}");
+        // Serialised back, the budget stays a string (and no budget stays absent).
+        let s = Settings::from_toml(&with, "s.toml").unwrap();
+        let text = toml::to_string(&s).unwrap();
+        assert!(text.contains("daily_budget_usd = \"12.5\""), "{text}");
+        assert_eq!(Settings::from_toml(&text, "again").unwrap(), s);
+        let none = toml::to_string(&Settings::from_toml(GOOD, "s").unwrap()).unwrap();
+        assert!(!none.contains("daily_budget_usd"), "{none}");
     }
 
     #[test]

@@ -339,8 +339,8 @@ struct ForeignKey {
 /// Renders diesel's `schema.rs` for the migrated database behind `conn`, in the layout of
 /// `diesel print-schema` (tables sorted, columns in table order, `joinable!` for single-column
 /// foreign keys). `cargo xtask schema` writes it; a ledger test compares it with the committed
-/// file. This replaces diesel_cli, which needs libpq. The tables of `lock` and `inbox` are left
-/// out: those crates own them and use their own SQL, never the ledger's schema.
+/// file. This replaces diesel_cli, which needs libpq. The tables of `lock`, `inbox` and `admin`
+/// are left out: those crates own them and use their own SQL, never the ledger's schema.
 pub async fn render_schema(conn: &mut AsyncPgConnection) -> Result<String, String> {
     let columns: Vec<Column> = diesel::sql_query(
         "SELECT c.table_name::TEXT, c.column_name::TEXT, c.udt_name::TEXT, c.is_nullable = 'YES' AS nullable, \
@@ -351,7 +351,7 @@ pub async fn render_schema(conn: &mut AsyncPgConnection) -> Result<String, Strin
          FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name) \
          WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' \
            AND c.table_name <> '__diesel_schema_migrations' \
-           AND c.table_name NOT IN ('inbox_updates', 'poller_leases', 'instances') \
+           AND c.table_name NOT IN ('inbox_updates', 'poller_leases', 'instances', 'admins', 'admin_actions') \
          ORDER BY c.table_name, c.ordinal_position",
     )
     .load(conn)
@@ -397,6 +397,7 @@ pub async fn render_schema(conn: &mut AsyncPgConnection) -> Result<String, Strin
                 "numeric" => "Numeric",
                 "bool" => "Bool",
                 "timestamptz" => "Timestamptz",
+                "date" => "Date",
                 "jsonb" => "Jsonb",
                 "bytea" => "Bytea",
                 other => {

@@ -4,4 +4,5 @@
 mod callbacks;
 mod crash;
 mod outcomes;
+mod storefront;
 mod support;

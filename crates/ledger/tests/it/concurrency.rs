@@ -86,6 +86,7 @@ async fn twenty_concurrent_free_runs_with_a_limit_of_five_give_exactly_five() {
     let limits = FreeLimits {
         per_day: 5,
         per_hour: 5,
+        daily_budget_usd: None,
     };
     let results = all_at_once(20, |_| {
         let pool = pool.clone();

@@ -2,8 +2,11 @@
 //! template (`test-db`). One test binary, several modules, so it links once.
 
 mod concurrency;
+mod free_budget;
 mod interleavings;
 mod money;
+mod overrides;
+mod reports;
 mod schema;
 mod support;
 mod users_jobs;

@@ -173,6 +173,7 @@ async fn free_runs_are_counted_per_day_and_hour_and_given_back_on_failure() {
     let limits = FreeLimits {
         per_day: 3,
         per_hour: 2,
+        daily_budget_usd: None,
     };
     let t = Utc.with_ymd_and_hms(2026, 11, 24, 10, 15, 0).unwrap();
     for n in 1..=2 {
@@ -230,6 +231,7 @@ async fn free_runs_are_counted_per_day_and_hour_and_given_back_on_failure() {
     let one = FreeLimits {
         per_day: 1,
         per_hour: 1,
+        daily_budget_usd: None,
     };
     assert_eq!(
         ledger::hold_free(c, job.id, now, one).await.unwrap(),
@@ -310,6 +312,57 @@ async fn settings_overrides_are_checked_kept_as_history_and_audited() {
     assert_eq!(ledger::settings_history(c, 10).await.unwrap().len(), 3);
     let audit = ledger::recent_audit(c, None, 10).await.unwrap();
     assert_eq!(audit.iter().filter(|a| a.action == "setting").count(), 3);
+}
+
+#[tokio::test]
+async fn the_free_budget_is_a_runtime_setting_that_can_be_cleared_and_is_never_negative() {
+    let (_db, pool) = setup(2).await;
+    let c = &mut pool.get().await.unwrap();
+    let file = pricing::Settings::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../registry/settings.toml"),
+    )
+    .unwrap();
+    assert_eq!(file.free.daily_budget_usd, None, "the file sets no budget");
+    let key = "free.daily_budget_usd";
+    assert!(ledger::SETTING_KEYS.contains(&key));
+    let s = ledger::set_setting(c, &file, ADMIN, key, Some(" 12.50 "), "launch")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.free.daily_budget_usd,
+        Some(rust_decimal_macros::dec!(12.5))
+    );
+    let effective = ledger::effective_settings(c, &file).await.unwrap();
+    assert_eq!(
+        effective.free.daily_budget_usd,
+        Some(rust_decimal_macros::dec!(12.5))
+    );
+    assert_eq!(
+        FreeLimits::from(&effective.free).daily_budget_usd,
+        effective.free.daily_budget_usd
+    );
+    for bad in ["-1", "a lot"] {
+        assert!(
+            ledger::set_setting(c, &file, ADMIN, key, Some(bad), "oops")
+                .await
+                .is_err(),
+            "{bad}"
+        );
+    }
+    for none in ["", "none", "NONE"] {
+        let s = ledger::set_setting(c, &file, ADMIN, key, Some(none), "no budget")
+            .await
+            .unwrap();
+        assert_eq!(s.free.daily_budget_usd, None, "{none:?}");
+    }
+    assert_eq!(
+        ledger::effective_settings(c, &file)
+            .await
+            .unwrap()
+            .free
+            .daily_budget_usd,
+        None
+    );
 }
 
 #[tokio::test]
