@@ -24,6 +24,7 @@ macro_rules! both_languages {
 }
 
 mod access;
+mod admin;
 mod duplicates;
 mod forged;
 mod history;

@@ -30,7 +30,7 @@ pub const MAX_CALLBACK_BYTES: usize = 64;
 /// The translations, to compare texts in either language.
 pub fn i18n() -> &'static I18n {
     static I18N: OnceLock<I18n> = OnceLock::new();
-    I18N.get_or_init(I18n::new)
+    I18N.get_or_init(bot::tree::i18n)
 }
 
 /// The interface language for a code (`"ru"` or `"en"`).

@@ -16,18 +16,36 @@ const TEST_SUPPORT: [&str; 6] = [
 ];
 
 /// Product crates and the workspace crates each may use (normal dependencies).
-const LAYERS: [(&str, &[&str]); 9] = [
+const LAYERS: [(&str, &[&str]); 12] = [
     ("pricing", &[]),
     ("catalog", &["pricing"]),
     ("ledger", &["pricing"]),
     ("kie-client", &[]),
     ("lock", &[]),
     ("inbox", &["lock"]),
+    ("storefront", &["pricing", "catalog", "ledger"]),
     (
         "generation",
-        &["pricing", "catalog", "ledger", "kie-client"],
+        &["pricing", "catalog", "ledger", "storefront", "kie-client"],
     ),
-    ("bot-ui", &["pricing", "catalog", "ledger", "generation"]),
+    ("tg-kit", &["pricing", "catalog", "ledger"]),
+    (
+        "bot-ui",
+        &["pricing", "catalog", "ledger", "storefront", "generation", "tg-kit"],
+    ),
+    (
+        "admin",
+        &[
+            "pricing",
+            "catalog",
+            "ledger",
+            "kie-client",
+            "inbox",
+            "storefront",
+            "generation",
+            "tg-kit",
+        ],
+    ),
     (
         "bot",
         &[
@@ -37,15 +55,18 @@ const LAYERS: [(&str, &[&str]); 9] = [
             "kie-client",
             "lock",
             "inbox",
+            "storefront",
             "generation",
+            "tg-kit",
             "bot-ui",
+            "admin",
         ],
     ),
 ];
 
 /// Third-party crates allowed only in these product crates.
 const CONFINED: [(&str, &[&str]); 2] = [
-    ("teloxide", &["bot-ui", "bot"]),
+    ("teloxide", &["tg-kit", "bot-ui", "admin", "bot"]),
     ("axum", &["generation", "bot"]),
 ];
 

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use bot_ui::{I18n, TelegramDeliver, Ui, UiBot, UiConfig};
+use bot_ui::{TelegramDeliver, Ui, UiBot, UiConfig};
 use catalog::Catalog;
 use generation::{Pipeline, PipelineConfig};
 use kie_client::{KieClient, KieConfig};
@@ -108,6 +108,8 @@ pub struct App {
     pub ui: Ui,
     /// The bot the handlers use.
     pub bot: UiBot,
+    /// The admin panel.
+    pub admin: admin::Admin,
     /// Where the HTTP server listens.
     pub http_addr: SocketAddr,
     /// Its metrics.
@@ -194,7 +196,7 @@ impl App {
         let bot =
             teloxide::Bot::new(&config.bot_token.0).set_api_url(config.telegram_api_url.clone());
         let bot = UiBot::new(bot, config.limits);
-        let i18n = Arc::new(I18n::new());
+        let i18n = Arc::new(crate::tree::i18n());
         let deliver = TelegramDeliver::new(
             bot.clone(),
             pool.clone(),
@@ -204,6 +206,21 @@ impl App {
         );
         let models = catalog.len();
         let kie_share = kie.clone();
+        let admin = admin::Admin::new(admin::AdminInner {
+            pool: pool.clone(),
+            catalog: catalog.clone(),
+            base_settings: settings.clone(),
+            kie: kie.clone(),
+            i18n: i18n.clone(),
+            config: admin::AdminConfig {
+                owner_ids: config.ui.admin_ids.clone(),
+                ..admin::AdminConfig::default()
+            },
+        });
+        admin
+            .seed_owners()
+            .await
+            .context("ADMIN_IDS: seeding the owners failed")?;
         let pipeline = Pipeline::new(pool.clone(), kie, catalog.clone(), deliver, pipeline_config);
         let ui = Ui::new(
             pool.clone(),
@@ -274,9 +291,8 @@ impl App {
             let consumer = Handling {
                 worker: config.instance_id.clone(),
                 pool: pool.clone(),
-                handler: Arc::new(bot_ui::schema()),
-                ui: ui.clone(),
-                bot: bot.clone(),
+                handler: Arc::new(crate::tree::schema()),
+                deps: dptree::deps![pool.clone(), ui.clone(), admin.clone(), bot.clone()],
                 stored: stored.clone(),
                 concurrency: config.handler_concurrency.max(1),
                 metrics: metrics.clone(),
@@ -296,6 +312,7 @@ impl App {
         tracing::info!(mode = ?config.mode, instance = %config.instance_id, %http_addr, "the bot is running");
         Ok(App {
             ui,
+            admin,
             bot,
             http_addr,
             metrics,

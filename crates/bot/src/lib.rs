@@ -14,6 +14,7 @@ pub mod handling;
 pub mod http;
 pub mod metrics;
 pub mod polling;
+pub mod tree;
 
 use std::io::IsTerminal as _;
 use std::time::Duration;

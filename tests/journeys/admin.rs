@@ -1,0 +1,401 @@
+//! The admin panel through Telegram: an owner finds a user, credits them and sees it in the
+//! audit log (both languages); a non-admin who tries any admin command or button sees exactly
+//! what they would for an unknown command or a stale button, and nothing changes; support
+//! cannot move money; a replayed, expired or foreign Confirm does nothing more.
+
+use diesel::sql_types::BigInt;
+use diesel_async::RunQueryDsl;
+use journeys::{PATIENCE, Rig, t};
+use ledger::{EntryKind, UserId};
+
+/// The owner of `StackOptions::fast` (ADMIN_IDS).
+const OWNER: i64 = 9_000_001;
+
+fn plain(text: &str) -> String {
+    // Our texts' HTML tags, as Telegram strips them from what the user sees.
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+async fn count(rig: &Rig, sql: &str) -> i64 {
+    let row: Count = diesel::sql_query(sql)
+        .get_result(&mut *rig.conn().await)
+        .await
+        .expect("counting");
+    row.n
+}
+
+async fn owner_finds_credits_and_sees_it_in_the_log(code: &str) {
+    let rig = Rig::start().await;
+    let customer = 700_000_101;
+    let mut alice = rig.journey(customer, "Alice", code);
+    alice.start().await;
+    let mut owner = rig.journey(OWNER, "Olga", code);
+    let lang = owner.lang;
+    let newest = t(lang, "admin-users-newest");
+    owner
+        .say("/admin", move |m| m.button(&newest).is_some())
+        .await;
+    let found = owner
+        .say("/find Alice", |m| m.text_or_empty().contains("700000101"))
+        .await;
+    owner.check(found.button("1").is_some(), "a button opens the card");
+    let id = customer.to_string();
+    owner
+        .press("1", move |m| {
+            m.text_or_empty().contains(&id) && m.text_or_empty().contains("/credit")
+        })
+        .await;
+    let confirm = t(lang, "admin-confirm");
+    let preview = owner
+        .say(&format!("/credit {customer} 150 goodwill"), move |m| {
+            m.button(&confirm).is_some()
+        })
+        .await;
+    owner.check(
+        rig.balance(customer).await.available.is_zero(),
+        "nothing moves before Confirm",
+    );
+    let done = plain(&t(lang, "admin-done-money"));
+    let done_head: String = done.chars().take(8).collect();
+    owner
+        .press(&t(lang, "admin-confirm"), move |m| {
+            m.text_or_empty().starts_with(&done_head)
+        })
+        .await;
+    let balance = rig.balance(customer).await;
+    owner.check(
+        balance.available.to_string() == "150.00",
+        &format!("credited once: {balance:?}"),
+    );
+    let entries = rig.entries(customer).await;
+    owner.check(
+        entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::AdjustCredit)
+            .count()
+            == 1
+            && entries
+                .iter()
+                .any(|e| e.reason.as_deref() == Some("goodwill")),
+        "one credit, with its reason, in the user's receipts",
+    );
+    let notice_head: String = plain(&t(alice.lang, "admin-notice-credited"))
+        .chars()
+        .take(10)
+        .collect();
+    alice
+        .wait("the user is told", move |m| {
+            m.text_or_empty().starts_with(&notice_head)
+        })
+        .await;
+    // A replayed Confirm (the same button again) does nothing more.
+    let data = format!("a:y:{}", preview_action(&preview));
+    let pressed = owner.user().press_data(preview.id, &data).await;
+    let answer = rig
+        .tg()
+        .wait_callback_answer(&pressed.callback_id, PATIENCE)
+        .await
+        .expect("answered");
+    owner.check(
+        answer.text.as_deref() == Some(plain(&t(lang, "admin-action-gone")).as_str()),
+        &format!("a replay is refused: {answer:?}"),
+    );
+    owner.barrier().await;
+    owner.check(
+        rig.balance(customer).await.available.to_string() == "150.00",
+        "still credited once",
+    );
+    let log = t(lang, "admin-log");
+    owner.say("/admin", move |m| m.button(&log).is_some()).await;
+    owner
+        .press(&t(lang, "admin-log"), |m| {
+            m.text_or_empty().contains("adjust_credit")
+                && m.text_or_empty().contains("admin_view_user")
+        })
+        .await;
+    rig.finish().await;
+}
+both_languages!(owner_finds_credits_and_sees_it_in_the_log);
+
+/// The pending action's id, from the preview's Confirm button.
+fn preview_action(preview: &tg_fake::ChatMessage) -> i64 {
+    preview
+        .all_buttons()
+        .find_map(|b| {
+            b.callback_data
+                .as_deref()?
+                .strip_prefix("a:y:")?
+                .parse()
+                .ok()
+        })
+        .expect("a Confirm button")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_admins_see_what_they_saw_before_and_change_nothing() {
+    let rig = Rig::start().await;
+    let mallory = 700_000_201;
+    let mut j = rig.journey(mallory, "Mallory", "en");
+    j.start().await;
+    let unknown = t(j.lang, "unknown-command");
+    for command in [
+        "/admin",
+        "/find Alice",
+        &format!("/credit {mallory} 1000 free money"),
+        &format!("/debit {OWNER} 1 x"),
+        &format!("/ban {OWNER} coup"),
+        &format!("/grant {mallory} owner"),
+        "/disable google/imagen4-fast nope",
+    ] {
+        let expected = unknown.clone();
+        j.say(command, move |m| m.text_or_empty().starts_with(&expected))
+            .await;
+    }
+    let menu = j.last().id;
+    let stale = t(j.lang, "stale-button");
+    for data in [
+        "a:h",
+        "a:u:n:0",
+        &format!("a:c:{OWNER}"),
+        "a:y:1",
+        "a:n:1",
+        "a:r",
+        "a:l",
+        "a:e:google/imagen4-fast",
+    ] {
+        let pressed = j.user().press_data(menu, data).await;
+        let answer = rig
+            .tg()
+            .wait_callback_answer(&pressed.callback_id, PATIENCE)
+            .await
+            .expect("answered");
+        j.check(
+            answer.text.as_deref() == Some(stale.as_str()),
+            &format!("{data}: {answer:?}"),
+        );
+    }
+    j.barrier().await;
+    j.check(rig.balance(mallory).await.available.is_zero(), "no money");
+    j.check(
+        count(&rig, "SELECT count(*) AS n FROM admin_actions").await == 0,
+        "no pending action",
+    );
+    j.check(
+        count(
+            &rig,
+            "SELECT count(*) AS n FROM audit_log WHERE actor_id = 700000201",
+        )
+        .await
+            == 0,
+        "nothing in the audit log",
+    );
+    j.check(
+        count(&rig, "SELECT count(*) AS n FROM users WHERE banned").await == 0,
+        "nobody was banned",
+    );
+    rig.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_cannot_move_money_nor_confirm_anothers_action() {
+    let rig = Rig::start().await;
+    let customer = 700_000_301;
+    let helper = 700_000_302;
+    rig.journey(customer, "Carol", "en").start().await;
+    let mut support = rig.journey(helper, "Sam", "en");
+    support.start().await;
+    admin::roles::grant(
+        &mut *rig.conn().await,
+        UserId(OWNER),
+        UserId(helper),
+        admin::Role::Support,
+    )
+    .await
+    .expect("granting support");
+    let newest = t(support.lang, "admin-users-newest");
+    let home = support
+        .say("/admin", move |m| m.button(&newest).is_some())
+        .await;
+    support.check(
+        home.button(&t(support.lang, "admin-admins")).is_none(),
+        "no admins button for support",
+    );
+    let refused = t(support.lang, "admin-owner-only");
+    support
+        .say(&format!("/credit {customer} 500 because"), move |m| {
+            m.text_or_empty() == refused
+        })
+        .await;
+    // The owner proposes a credit; support forges its Confirm.
+    let mut owner = rig.journey(OWNER, "Olga", "en");
+    let confirm = t(owner.lang, "admin-confirm");
+    let preview = owner
+        .say(&format!("/credit {customer} 10 promo"), move |m| {
+            m.button(&confirm).is_some()
+        })
+        .await;
+    let data = format!("a:y:{}", preview_action(&preview));
+    let pressed = support.user().press_data(home.id, &data).await;
+    let answer = rig
+        .tg()
+        .wait_callback_answer(&pressed.callback_id, PATIENCE)
+        .await
+        .expect("answered");
+    support.check(
+        answer.text.as_deref() == Some(plain(&t(support.lang, "admin-action-gone")).as_str()),
+        &format!("another admin's action cannot be confirmed: {answer:?}"),
+    );
+    support.barrier().await;
+    support.check(
+        rig.balance(customer).await.available.is_zero(),
+        "no money moved",
+    );
+    // Revoked: the next tap is a stale button, like anyone's.
+    admin::roles::revoke(&mut *rig.conn().await, UserId(OWNER), UserId(helper))
+        .await
+        .expect("revoking");
+    let pressed = support.user().press_data(home.id, "a:h").await;
+    let answer = rig
+        .tg()
+        .wait_callback_answer(&pressed.callback_id, PATIENCE)
+        .await
+        .expect("answered");
+    support.check(
+        answer.text.as_deref() == Some(t(support.lang, "stale-button").as_str()),
+        &format!("a revoked admin is refused at once: {answer:?}"),
+    );
+    rig.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_debit_never_goes_below_zero_and_an_expired_confirm_does_nothing() {
+    let rig = Rig::start().await;
+    let customer = 700_000_401;
+    rig.journey(customer, "Dave", "ru").start().await;
+    rig.credit(customer, "10").await;
+    let mut owner = rig.journey(OWNER, "Olga", "ru");
+    let lang = owner.lang;
+    let confirm = t(lang, "admin-confirm");
+    let insufficient = plain(&t(lang, "admin-insufficient"));
+    let owned = insufficient.clone();
+    owner
+        .say(&format!("/debit {customer} 50 chargeback"), move |m| {
+            m.button(&confirm).is_some() && m.text_or_empty().contains(&owned)
+        })
+        .await;
+    owner
+        .press(&t(lang, "admin-confirm"), move |m| {
+            m.text_or_empty() == insufficient
+        })
+        .await;
+    owner.check(
+        rig.balance(customer).await.available.to_string() == "10.00",
+        "not below zero",
+    );
+    // An expired confirmation.
+    let confirm = t(lang, "admin-confirm");
+    let preview = owner
+        .say(&format!("/debit {customer} 5 fee"), move |m| {
+            m.button(&confirm).is_some()
+        })
+        .await;
+    diesel::sql_query(
+        "UPDATE admin_actions SET created_at = now() - interval '10 minutes', \
+         expires_at = now() - interval '5 minutes' WHERE state = 'pending'",
+    )
+    .execute(&mut *rig.conn().await)
+    .await
+    .expect("ageing the action");
+    let data = format!("a:y:{}", preview_action(&preview));
+    let pressed = owner.user().press_data(preview.id, &data).await;
+    let answer = rig
+        .tg()
+        .wait_callback_answer(&pressed.callback_id, PATIENCE)
+        .await
+        .expect("answered");
+    owner.check(
+        answer.text.as_deref() == Some(plain(&t(lang, "admin-action-gone")).as_str()),
+        &format!("expired: {answer:?}"),
+    );
+    owner.barrier().await;
+    owner.check(
+        rig.balance(customer).await.available.to_string() == "10.00",
+        "nothing debited",
+    );
+    rig.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ban_from_the_panel_is_told_once_and_an_unban_restores_access() {
+    let rig = Rig::start().await;
+    let customer = 700_000_501;
+    let mut eve = rig.journey(customer, "Eve", "en");
+    eve.start().await;
+    let mut owner = rig.journey(OWNER, "Olga", "en");
+    let confirm = t(owner.lang, "admin-confirm");
+    owner
+        .say(&format!("/ban {customer} spam"), move |m| {
+            m.button(&confirm).is_some()
+        })
+        .await;
+    let done = t(owner.lang, "admin-done-ban");
+    owner
+        .press(&t(owner.lang, "admin-confirm"), move |m| {
+            m.text_or_empty() == done
+        })
+        .await;
+    let told = t(eve.lang, "admin-notice-banned");
+    let owned = told.clone();
+    eve.wait("told once", move |m| m.text_or_empty() == owned)
+        .await;
+    eve.barrier().await;
+    let times = rig
+        .tg()
+        .bot_messages(customer)
+        .iter()
+        .filter(|m| m.text_or_empty() == told)
+        .count();
+    eve.check(times == 1, &format!("told exactly once, not {times} times"));
+    eve.check(
+        rig.user(customer).await.ban_reason.as_deref() == Some("spam"),
+        "banned with the reason",
+    );
+    let banned = t(eve.lang, "banned");
+    eve.say("/start", move |m| m.text_or_empty() == banned)
+        .await;
+    let unban = t(owner.lang, "admin-unban");
+    owner
+        .say(&format!("/find {customer}"), |m| m.button("1").is_some())
+        .await;
+    owner.press("1", move |m| m.button(&unban).is_some()).await;
+    let confirm = t(owner.lang, "admin-confirm");
+    owner
+        .press(&t(owner.lang, "admin-unban"), move |m| {
+            m.button(&confirm).is_some()
+        })
+        .await;
+    let done = t(owner.lang, "admin-done-unban");
+    owner
+        .press(&t(owner.lang, "admin-confirm"), move |m| {
+            m.text_or_empty() == done
+        })
+        .await;
+    eve.start().await;
+    rig.finish().await;
+}
