@@ -399,3 +399,128 @@ async fn a_ban_from_the_panel_is_told_once_and_an_unban_restores_access() {
     eve.start().await;
     rig.finish().await;
 }
+
+/// What a tap on `data` (on message `at`) was answered, as toast text.
+async fn tap(j: &journeys::Journey<'_>, at: i32, data: &str) -> Option<String> {
+    let pressed = j.user().press_data(at, data).await;
+    j.tg()
+        .wait_callback_answer(&pressed.callback_id, PATIENCE)
+        .await
+        .expect("answered")
+        .text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_model_cannot_be_run_by_any_path() {
+    let rig = Rig::start().await;
+    let model = "google/imagen4-fast";
+    let customer = 700_000_601;
+    rig.journey(customer, "Frank", "en").start().await;
+    rig.credit(customer, "100").await;
+    let mut j = rig.journey(customer, "Frank", "en");
+    let lang = j.lang;
+    j.order(model, "a lighthouse").await;
+    j.run().await;
+    j.result().await;
+    let job = rig.jobs(customer).await[0].id.0;
+    // A confirm screen drawn before the disable, with its Run button.
+    let confirm = j.order(model, "a second lighthouse").await;
+    let run = journeys::data_button(&confirm, |d| journeys::is_wizard_op(d, "r"))
+        .expect("Run")
+        .to_string();
+    let mut owner = rig.journey(OWNER, "Olga", "en");
+    let yes = t(owner.lang, "admin-confirm");
+    owner
+        .say(&format!("/disable {model} upstream outage"), move |m| {
+            m.button(&yes).is_some()
+        })
+        .await;
+    let done = t(owner.lang, "admin-done-disable");
+    owner
+        .press(&t(owner.lang, "admin-confirm"), move |m| {
+            m.text_or_empty() == done
+        })
+        .await;
+    let balance_before = rig.balance(customer).await;
+    let jobs_before = rig.jobs(customer).await.len();
+    let gone = t(lang, "model-gone");
+    j.check(
+        tap(&j, confirm.id, &run).await.as_deref() == Some(gone.as_str()),
+        "the old Run button is refused",
+    );
+    j.check(
+        tap(&j, confirm.id, &format!("j:{job}:r")).await.as_deref() == Some(gone.as_str()),
+        "history's re-run is refused",
+    );
+    let title = rig
+        .stack
+        .app
+        .ui
+        .catalog
+        .get(model)
+        .expect("the model")
+        .title
+        .en
+        .clone();
+    let menu = j.start().await;
+    let category = rig
+        .stack
+        .app
+        .ui
+        .catalog
+        .get(model)
+        .expect("the model")
+        .category;
+    let owned = title.clone();
+    let listed = j
+        .press_data(menu.id, &format!("c:{}:0", category.as_str()), |m| {
+            m.text_or_empty().len() > 1
+        })
+        .await;
+    j.check(listed.button(&owned).is_none(), "not in its category");
+    let card = j
+        .press_data(menu.id, &format!("g:{model}"), |m| {
+            m.text_or_empty().contains(&t(lang, "card-disabled"))
+        })
+        .await;
+    j.check(
+        card.button(&t(lang, "card-generate")).is_none(),
+        "the card offers no Generate",
+    );
+    j.say("/search", |m| m.text_or_empty().len() > 1).await;
+    let nothing = t(lang, "search-nothing")
+        .split('{')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    j.say(&title, move |m| {
+        m.text_or_empty().starts_with(nothing.trim())
+    })
+    .await;
+    j.barrier().await;
+    j.check(rig.jobs(customer).await.len() == jobs_before, "no new job");
+    j.check(
+        rig.balance(customer).await == balance_before,
+        "nothing held",
+    );
+    // Back on sale.
+    let yes = t(owner.lang, "admin-confirm");
+    owner
+        .say(&format!("/enable {model}"), move |m| {
+            m.button(&yes).is_some()
+        })
+        .await;
+    let done = t(owner.lang, "admin-done-enable");
+    owner
+        .press(&t(owner.lang, "admin-confirm"), move |m| {
+            m.text_or_empty() == done
+        })
+        .await;
+    let at = j.last().id;
+    let generate = t(lang, "card-generate");
+    j.press_data(at, &format!("o:{model}"), move |m| {
+        m.button(&generate).is_some()
+    })
+    .await;
+    rig.finish().await;
+}

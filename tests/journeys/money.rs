@@ -60,7 +60,9 @@ async fn free_until_quota_then_paid(code: &str) {
     let per_hour = settings.free.per_hour;
     // A free model asked with a prompt and nothing to upload.
     let model = ui
-        .free_models(&settings)
+        .free_models()
+        .await
+        .expect("the free models")
         .into_iter()
         .find(|m| {
             ui.catalog

@@ -79,6 +79,9 @@ pub struct AdminInner {
     pub pool: ledger::Pool,
     /// The models.
     pub catalog: Arc<Catalog>,
+    /// What is on sale (shared with the user interface): dropped after every change an admin
+    /// makes here, so this instance shows it at once (others within the cache's time to live).
+    pub storefront: Arc<storefront::StorefrontCache>,
     /// The settings file (the database may override prices and the free policy).
     pub base_settings: pricing::Settings,
     /// Kie, for the credit balance on the home screen.

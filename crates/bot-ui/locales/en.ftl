@@ -50,6 +50,8 @@ card-free-left = 🆓 Free for you: { $left ->
 card-free-used = 🆓 Your free runs of this model are used up for now: the normal price applies.
 card-generate = 🚀 Generate
 card-disabled = 🚫 This model is temporarily unavailable.
+card-failing = ⚠️ This model often fails right now. You pay only for a result; a failure is refunded in full.
+card-broken = 🚫 This model is temporarily unavailable: its recent runs failed. Please choose another one for now.
 model-gone = This model is no longer available. Please choose another one.
 
 wizard-step = <b>{ $model }</b> — step { $n } of { $total }

@@ -39,7 +39,9 @@ use std::time::{Duration, Instant};
 
 use catalog::Catalog;
 use generation::Pipeline;
+use ledger::reports::health::Health;
 use pricing::Settings;
+use storefront::{Snapshot, StorefrontCache};
 use teloxide::payloads::SetMyCommandsSetters;
 use teloxide::requests::Requester;
 
@@ -100,14 +102,17 @@ pub struct UiInner {
     pub catalog: Arc<Catalog>,
     /// The settings file (the database may override prices and the free policy).
     pub base_settings: Settings,
+    /// What is on sale: the registry with the admins' overrides (shared with the admin panel,
+    /// which invalidates it after a change).
+    pub storefront: Arc<StorefrontCache>,
     /// Runs generations.
     pub pipeline: Pipeline<TelegramDeliver>,
     /// Translations.
     pub i18n: Arc<I18n>,
     /// Interface settings.
     pub config: UiConfig,
-    settings_cache: Mutex<Option<(Instant, Settings)>>,
     popular_cache: Mutex<Option<(Instant, Vec<String>)>>,
+    health_cache: Mutex<Option<(Instant, Vec<ledger::reports::health::ModelHealth>)>>,
 }
 
 impl std::ops::Deref for Ui {
@@ -117,28 +122,30 @@ impl std::ops::Deref for Ui {
     }
 }
 
-/// How long the effective settings and the popular list are reused before re-reading.
-const CACHE_TTL: Duration = Duration::from_secs(5);
+/// How long the storefront and the popular list are reused before re-reading.
+pub const CACHE_TTL: Duration = Duration::from_secs(5);
+/// How long the models' health is reused (it changes with runs, not with taps).
+const HEALTH_TTL: Duration = Duration::from_secs(60);
 
 impl Ui {
     /// The interface over these parts.
     pub fn new(
         pool: ledger::Pool,
-        catalog: Arc<Catalog>,
-        base_settings: Settings,
+        storefront: Arc<StorefrontCache>,
         pipeline: Pipeline<TelegramDeliver>,
         i18n: Arc<I18n>,
         config: UiConfig,
     ) -> Ui {
         Ui(Arc::new(UiInner {
             pool,
-            catalog,
-            base_settings,
+            catalog: storefront.catalog().clone(),
+            base_settings: storefront.base_settings().clone(),
+            storefront,
             pipeline,
             i18n,
             config,
-            settings_cache: Mutex::new(None),
             popular_cache: Mutex::new(None),
+            health_cache: Mutex::new(None),
         }))
     }
 
@@ -147,23 +154,62 @@ impl Ui {
         Ok(self.pool.get().await?)
     }
 
-    /// The settings in force: the file's, with the admins' overrides (re-read every few
-    /// seconds; the pipeline re-prices at submit, so a stale read can only show an old price,
-    /// never charge one).
-    pub async fn settings(&self) -> anyhow::Result<Settings> {
-        if let Some((at, s)) = &*self.settings_cache.lock().unwrap()
-            && at.elapsed() < CACHE_TTL
-        {
-            return Ok(s.clone());
-        }
-        let s = ledger::effective_settings(&mut *self.db().await?, &self.base_settings).await?;
-        *self.settings_cache.lock().unwrap() = Some((Instant::now(), s.clone()));
-        Ok(s)
+    /// What is on sale now (re-read every few seconds; the pipeline re-checks a model's
+    /// override and re-prices at submit, so a stale read can only show an old screen, never
+    /// sell a disabled model or charge an old price).
+    pub async fn store(&self) -> anyhow::Result<Snapshot> {
+        Ok(self.storefront.get(&self.pool).await?)
     }
 
-    /// The free model ids under the settings in force.
-    pub fn free_models(&self, settings: &Settings) -> Vec<String> {
-        self.catalog.free_models(&settings.free, &settings.pricing)
+    /// The settings in force: the file's, with the admins' overrides.
+    pub async fn settings(&self) -> anyhow::Result<Settings> {
+        Ok(self.store().await?.settings().clone())
+    }
+
+    /// The free model ids (on-sale models only).
+    pub async fn free_models(&self) -> anyhow::Result<Vec<String>> {
+        Ok(self.store().await?.free_models())
+    }
+
+    /// The model, if it is on sale now: the one answer every screen, the wizard and
+    /// history's re-run ask.
+    pub async fn on_sale(&self, model_id: &str) -> anyhow::Result<Option<&catalog::Model>> {
+        let store = self.store().await?;
+        Ok(store
+            .on_sale(model_id)
+            .is_some()
+            .then(|| self.catalog.get(model_id))
+            .flatten())
+    }
+
+    /// How a model has fared lately (`None`: no recent runs, or nothing wrong).
+    pub async fn health(&self, model_id: &str) -> anyhow::Result<Option<Health>> {
+        let fresh = self
+            .health_cache
+            .lock()
+            .unwrap()
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < HEALTH_TTL)
+            .map(|(_, rows)| rows.clone());
+        let rows = match fresh {
+            Some(rows) => rows,
+            None => {
+                let rule = ledger::reports::health::HealthRule::default();
+                let rows = ledger::reports::health::model_health(
+                    &mut *self.db().await?,
+                    chrono::Utc::now(),
+                    &rule,
+                )
+                .await?;
+                *self.health_cache.lock().unwrap() = Some((Instant::now(), rows.clone()));
+                rows
+            }
+        };
+        Ok(rows
+            .into_iter()
+            .find(|h| h.model_id == model_id)
+            .map(|h| h.state)
+            .filter(|state| *state != Health::Ok))
     }
 
     /// The most used models of the last week (then the cheapest, to fill the page).
@@ -175,17 +221,17 @@ impl Ui {
         }
         let since = chrono::Utc::now() - chrono::Duration::days(7);
         let rows = ledger::popular_models(&mut *self.db().await?, since, 20).await?;
+        let store = self.store().await?;
         let mut ids: Vec<String> = rows
             .into_iter()
             .map(|(id, _)| id)
-            .filter(|id| self.catalog.get(id).is_some_and(|m| m.enabled))
+            .filter(|id| store.on_sale(id).is_some())
             .collect();
         if ids.len() < 14 {
-            let mut rest: Vec<_> = self
-                .catalog
+            let mut rest: Vec<_> = store
                 .models()
-                .iter()
-                .filter(|m| m.enabled && !ids.contains(&m.id))
+                .into_iter()
+                .filter(|m| !ids.contains(&m.id))
                 .collect();
             rest.sort_by(|a, b| {
                 a.min_cost_usd()

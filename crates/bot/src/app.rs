@@ -206,9 +206,17 @@ impl App {
         );
         let models = catalog.len();
         let kie_share = kie.clone();
+        // One view of what is on sale, shared by the user interface and the panel (which
+        // drops it after a change, so this instance shows the change at once).
+        let storefront = Arc::new(storefront::StorefrontCache::new(
+            catalog.clone(),
+            settings.clone(),
+            bot_ui::CACHE_TTL,
+        ));
         let admin = admin::Admin::new(admin::AdminInner {
             pool: pool.clone(),
             catalog: catalog.clone(),
+            storefront: storefront.clone(),
             base_settings: settings.clone(),
             kie: kie.clone(),
             i18n: i18n.clone(),
@@ -224,8 +232,7 @@ impl App {
         let pipeline = Pipeline::new(pool.clone(), kie, catalog.clone(), deliver, pipeline_config);
         let ui = Ui::new(
             pool.clone(),
-            catalog,
-            settings,
+            storefront,
             pipeline.clone(),
             i18n.clone(),
             config.ui.clone(),

@@ -136,6 +136,8 @@ pub async fn confirm(
         }
     };
     pending::finish(&mut *admin.db().await?, pending.id, ok, outcome).await?;
+    // Models and settings are in the storefront: show the change at once.
+    admin.storefront.invalidate();
     let label = admin.i18n.t(ctx.lang, "admin-back-home");
     let screen = Screen::new(text).row(vec![tg_kit::button(
         label,

@@ -359,7 +359,7 @@ pub async fn successful_payment(
     // Back to the order that was waiting for this money, if any.
     let state = State::entry(&ctx);
     if let Some(w) = state.wizard.filter(|w| w.step == Step::Confirm)
-        && let Some(model) = ui.catalog.get(&w.model)
+        && let Some(model) = ui.on_sale(&w.model).await?
     {
         return wizard::show_and_save(&bot, &ui, &ctx, model, w, None, Some(receipt)).await;
     }

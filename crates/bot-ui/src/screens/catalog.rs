@@ -11,6 +11,7 @@ use crate::keyboard::{Screen, button};
 use crate::screens::menu::category_label;
 use crate::state::{Mode, State};
 use crate::{Ui, UiBot};
+use ledger::reports::health::Health;
 use tg_kit::send;
 use tg_kit::{Ctx, HandlerResult};
 
@@ -39,9 +40,9 @@ fn model_list(
     models: &[&Model],
     page: u16,
     settings: &Settings,
+    free: &[String],
     page_action: impl Fn(u16) -> Action,
 ) -> Screen {
-    let free = ui.free_models(settings);
     let size = ui.config.page_size.max(1);
     let pages = models.len().div_ceil(size).max(1);
     let page = usize::from(page).min(pages - 1);
@@ -86,13 +87,10 @@ pub async fn show_category(
     category: Category,
     page: u16,
 ) -> HandlerResult {
-    let settings = ui.settings().await?;
-    let models: Vec<&Model> = ui
-        .catalog
-        .in_category(category)
-        .into_iter()
-        .filter(|m| m.enabled)
-        .collect();
+    let store = ui.store().await?;
+    let settings = store.settings();
+    let free = store.free_models();
+    let models: Vec<&Model> = store.in_category(category);
     let title = ui.i18n.tf(
         ctx.lang,
         "category-title",
@@ -100,9 +98,16 @@ pub async fn show_category(
             .raw("category", category_label(ui, ctx.lang, category))
             .num("count", models.len() as i64),
     );
-    let screen = model_list(ui, ctx.lang, title, &models, page, &settings, |page| {
-        Action::Category { category, page }
-    });
+    let screen = model_list(
+        ui,
+        ctx.lang,
+        title,
+        &models,
+        page,
+        settings,
+        &free,
+        |page| Action::Category { category, page },
+    );
     send::show(bot, ctx.chat, at, &screen).await?;
     Ok(())
 }
@@ -120,8 +125,9 @@ pub async fn show_free(
     at: Option<MessageId>,
     page: u16,
 ) -> HandlerResult {
-    let settings = ui.settings().await?;
-    let ids = ui.free_models(&settings);
+    let store = ui.store().await?;
+    let settings = store.settings();
+    let ids = store.free_models();
     let models = by_ids(ui, &ids);
     let title = ui.i18n.tf(
         ctx.lang,
@@ -130,7 +136,7 @@ pub async fn show_free(
             .num("per_day", i64::from(settings.free.per_day))
             .num("per_hour", i64::from(settings.free.per_hour)),
     );
-    let screen = model_list(ui, ctx.lang, title, &models, page, &settings, |page| {
+    let screen = model_list(ui, ctx.lang, title, &models, page, settings, &ids, |page| {
         Action::Free { page }
     });
     send::show(bot, ctx.chat, at, &screen).await?;
@@ -145,7 +151,7 @@ pub async fn show_popular(
     at: Option<MessageId>,
     page: u16,
 ) -> HandlerResult {
-    let settings = ui.settings().await?;
+    let store = ui.store().await?;
     let ids = ui.popular().await?;
     let models = by_ids(ui, &ids);
     let screen = model_list(
@@ -154,7 +160,8 @@ pub async fn show_popular(
         ui.i18n.t(ctx.lang, "popular-title"),
         &models,
         page,
-        &settings,
+        store.settings(),
+        &store.free_models(),
         |page| Action::Popular { page },
     );
     send::show(bot, ctx.chat, at, &screen).await?;
@@ -182,14 +189,10 @@ pub async fn search(
     query: &str,
 ) -> HandlerResult {
     let query: String = query.trim().chars().take(MAX_QUERY_CHARS).collect();
-    let settings = ui.settings().await?;
-    let hits: Vec<&Model> = ui
-        .catalog
-        .search(&query)
-        .into_iter()
-        .filter(|m| m.enabled)
-        .take(10)
-        .collect();
+    let store = ui.store().await?;
+    let settings = store.settings();
+    let free = store.free_models();
+    let hits: Vec<&Model> = store.search(&query).into_iter().take(10).collect();
     if !hits.is_empty() {
         state.mode = Mode::Normal;
         state.save(&mut *ui.db().await?, ctx.chat.0).await?;
@@ -209,7 +212,9 @@ pub async fn search(
                 .num("count", hits.len() as i64),
         )
     };
-    let screen = model_list(ui, ctx.lang, title, &hits, 0, &settings, |_| Action::Search);
+    let screen = model_list(ui, ctx.lang, title, &hits, 0, settings, &free, |_| {
+        Action::Search
+    });
     send::send(bot, ctx.chat, &screen).await?;
     Ok(())
 }
@@ -218,7 +223,10 @@ pub async fn search(
 pub async fn card_screen(ui: &Ui, ctx: &Ctx, model: &Model) -> anyhow::Result<Screen> {
     let lang = ctx.lang;
     let i = &ui.i18n;
-    let settings = ui.settings().await?;
+    let store = ui.store().await?;
+    let settings = store.settings();
+    let on_sale = store.on_sale(&model.id).is_some();
+    let health = ui.health(&model.id).await?;
     let c = code(lang);
     let mut text = format!(
         "<b>{}</b>\n{}\n\n{}",
@@ -259,7 +267,7 @@ pub async fn card_screen(ui: &Ui, ctx: &Ctx, model: &Model) -> anyhow::Result<Sc
         text.push('\n');
         text.push_str(&i.t(lang, "card-preliminary"));
     }
-    let is_free = ui.free_models(&settings).contains(&model.id);
+    let is_free = store.is_free(&model.id);
     if is_free {
         let used = ledger::free_quota(
             &mut *ui.db().await?,
@@ -283,7 +291,14 @@ pub async fn card_screen(ui: &Ui, ctx: &Ctx, model: &Model) -> anyhow::Result<Sc
         page: 0,
     };
     let mut screen = Screen::new(text);
-    if model.enabled {
+    if on_sale && health == Some(Health::Failing) {
+        screen.text.push_str("\n\n");
+        screen.text.push_str(&i.t(lang, "card-failing"));
+    }
+    if on_sale && health == Some(Health::Broken) {
+        screen.text.push_str("\n\n");
+        screen.text.push_str(&i.t(lang, "card-broken"));
+    } else if on_sale {
         screen = screen.row(vec![button(
             i.t(lang, "card-generate"),
             Action::Generate {

@@ -61,18 +61,27 @@ pub async fn confirm_screen(
         ]);
         return Ok((screen, None));
     };
-    let is_free_model = ui.free_models(settings).contains(&model.id);
-    let (balance, used) = {
+    let is_free_model = ui.store().await?.is_free(&model.id);
+    let (balance, used, budget_spent) = {
         let mut conn = ui.db().await?;
         let balance = ledger::balance(&mut conn, ctx.user.id).await?;
+        // Today's free budget (if any) with too little left for this run: offered paid.
+        let budget_spent = match settings.free.daily_budget_usd {
+            Some(budget) if is_free_model => {
+                let today = chrono::Utc::now().date_naive();
+                ledger::free_budget_spent(&mut conn, today).await? + quote.cost_usd > budget
+            }
+            _ => false,
+        };
         let used = if is_free_model {
             Some(ledger::free_quota(&mut conn, ctx.user.id, &model.id, chrono::Utc::now()).await?)
         } else {
             None
         };
-        (balance, used)
+        (balance, used, budget_spent)
     };
     let status = match used {
+        Some(_) if budget_spent => FreeStatus::NotFree,
         Some(used) => settings.free.status(true, used),
         None => FreeStatus::NotFree,
     };
@@ -124,6 +133,10 @@ pub async fn confirm_screen(
             if status == FreeStatus::QuotaUsed {
                 text.push('\n');
                 text.push_str(&i.t(lang, "confirm-free-used"));
+            }
+            if budget_spent {
+                text.push('\n');
+                text.push_str(&i.t(lang, "free-budget-spent"));
             }
             text.push('\n');
             match balance.available.checked_sub(quote.price) {

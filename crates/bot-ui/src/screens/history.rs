@@ -124,7 +124,8 @@ fn state_icon(state: JobState) -> &'static str {
 }
 
 /// One job's details.
-fn job_screen(ui: &Ui, lang: Lang, job: &Job) -> Screen {
+/// A job's screen; `on_sale`: its model can be run again.
+fn job_screen(ui: &Ui, lang: Lang, job: &Job, on_sale: bool) -> Screen {
     let i = &ui.i18n;
     let mut text = i.tf(
         lang,
@@ -176,7 +177,7 @@ fn job_screen(ui: &Ui, lang: Lang, job: &Job) -> Screen {
         ));
     }
     let mut screen = Screen::new(text).row(rows);
-    if ui.catalog.get(&job.model_id).is_some_and(|m| m.enabled) {
+    if on_sale {
         let mut row = vec![button(
             i.t(lang, "result-again"),
             Action::Job {
@@ -224,7 +225,8 @@ pub async fn job_button(
         JobOp::Open => {
             answer(bot, q, None).await?;
             // A result message (photo, video) has no text to edit: history opens anew there.
-            send::send(bot, ctx.chat, &job_screen(ui, lang, &job)).await?;
+            let on_sale = ui.on_sale(&job.model_id).await?.is_some();
+            send::send(bot, ctx.chat, &job_screen(ui, lang, &job, on_sale)).await?;
             let _ = message;
             Ok(())
         }
@@ -238,7 +240,7 @@ pub async fn job_button(
             }
         }
         JobOp::Rerun | JobOp::NewPrompt => {
-            let Some(model) = ui.catalog.get(&job.model_id).filter(|m| m.enabled) else {
+            let Some(model) = ui.on_sale(&job.model_id).await? else {
                 return answer(bot, q, Some(ui.i18n.t(lang, "model-gone"))).await;
             };
             answer(bot, q, None).await?;

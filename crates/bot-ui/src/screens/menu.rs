@@ -74,16 +74,15 @@ pub fn menu_screen(ui: &Ui, lang: Lang, free_count: usize) -> Screen {
 
 /// /start: the welcome and the menu.
 pub async fn start(bot: &UiBot, ui: &Ui, ctx: &Ctx) -> HandlerResult {
-    let settings = ui.settings().await?;
-    let free = ui.free_models(&settings).len();
+    let store = ui.store().await?;
+    let free = store.free_models().len();
     let mut screen = menu_screen(ui, ctx.lang, free);
     let welcome = ui.i18n.tf(
         ctx.lang,
         "welcome",
-        &Args::new().text("name", &ctx.user.first_name).num(
-            "models",
-            ui.catalog.models().iter().filter(|m| m.enabled).count() as i64,
-        ),
+        &Args::new()
+            .text("name", &ctx.user.first_name)
+            .num("models", store.models().len() as i64),
     );
     screen.text = format!("{welcome}\n\n{}", screen.text);
     send::send(bot, ctx.chat, &screen).await?;
@@ -92,16 +91,14 @@ pub async fn start(bot: &UiBot, ui: &Ui, ctx: &Ctx) -> HandlerResult {
 
 /// The main menu (editing `at` when it came from a button).
 pub async fn show_menu(bot: &UiBot, ui: &Ui, ctx: &Ctx, at: Option<MessageId>) -> HandlerResult {
-    let settings = ui.settings().await?;
-    let free = ui.free_models(&settings).len();
+    let free = ui.free_models().await?.len();
     send::show(bot, ctx.chat, at, &menu_screen(ui, ctx.lang, free)).await?;
     Ok(())
 }
 
 /// /cancel.
 pub async fn cancelled(bot: &UiBot, ui: &Ui, ctx: &Ctx, had_wizard: bool) -> HandlerResult {
-    let settings = ui.settings().await?;
-    let free = ui.free_models(&settings).len();
+    let free = ui.free_models().await?.len();
     let mut screen = menu_screen(ui, ctx.lang, free);
     let note = ui.i18n.t(
         ctx.lang,
@@ -118,8 +115,7 @@ pub async fn cancelled(bot: &UiBot, ui: &Ui, ctx: &Ctx, had_wizard: bool) -> Han
 
 /// Text or a file when nothing is waiting for one.
 pub async fn unexpected_input(bot: &UiBot, ui: &Ui, ctx: &Ctx) -> HandlerResult {
-    let settings = ui.settings().await?;
-    let free = ui.free_models(&settings).len();
+    let free = ui.free_models().await?.len();
     let mut screen = menu_screen(ui, ctx.lang, free);
     screen.text = format!(
         "{}\n\n{}",

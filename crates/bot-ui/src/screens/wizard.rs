@@ -690,7 +690,7 @@ pub async fn start(
     at: Option<MessageId>,
     model_id: &str,
 ) -> HandlerResult {
-    let Some(model) = ui.catalog.get(model_id).filter(|m| m.enabled) else {
+    let Some(model) = ui.on_sale(model_id).await? else {
         return crate::screens::catalog::show_card(bot, ui, ctx, at, model_id).await;
     };
     let mut w = Wizard::new(&model.id, Step::Settings);
@@ -748,8 +748,12 @@ pub async fn on_button(
     let Some(mut w) = state.wizard.filter(|w| w.rev == rev) else {
         return stale(bot, ui, ctx, q).await;
     };
-    let Some(model) = ui.catalog.get(&w.model) else {
-        return stale(bot, ui, ctx, q).await;
+    let Some(model) = ui.on_sale(&w.model).await? else {
+        // Taken off sale while the wizard was open: it cannot run, so it is closed.
+        State::default()
+            .save(&mut *ui.db().await?, ctx.chat.0)
+            .await?;
+        return answer(bot, q, Some(ui.i18n.t(ctx.lang, "model-gone"))).await;
     };
     let param = |i: u8| model.params.get(usize::from(i));
     let at = Some(message);
@@ -759,8 +763,7 @@ pub async fn on_button(
             State::default()
                 .save(&mut *ui.db().await?, ctx.chat.0)
                 .await?;
-            let settings = ui.settings().await?;
-            let free = ui.free_models(&settings).len();
+            let free = ui.free_models().await?.len();
             let mut screen = crate::screens::menu::menu_screen(ui, ctx.lang, free);
             screen.text = format!("{}\n\n{}", ui.i18n.t(ctx.lang, "cancelled"), screen.text);
             send::show(bot, ctx.chat, at, &screen).await?;
@@ -911,7 +914,7 @@ pub async fn input(bot: &UiBot, ui: &Ui, ctx: &Ctx, state: State, msg: &Message)
     let Some(mut w) = state.wizard else {
         return Ok(());
     };
-    let Some(model) = ui.catalog.get(&w.model) else {
+    let Some(model) = ui.on_sale(&w.model).await? else {
         State::default()
             .save(&mut *ui.db().await?, ctx.chat.0)
             .await?;
