@@ -63,3 +63,43 @@ pub async fn recent_audit(
         .load(conn)
         .await?)
 }
+
+/// Which audit records [`audit_page`] lists: a record must match every field that is set (with
+/// none set, every record matches).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Records about this user (`target_user_id`).
+    pub target: Option<UserId>,
+    /// Records of this admin's doing (`actor_id`).
+    pub actor: Option<UserId>,
+    /// Records of this action, exactly ("ban", "admin_view_user", …).
+    pub action: Option<String>,
+}
+
+/// Up to `limit` (1–1000) records matching `filter` and older than `before`, newest first: one
+/// query, every value bound.
+pub async fn audit_page(
+    conn: &mut AsyncPgConnection,
+    filter: &AuditFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditRecord>, LedgerError> {
+    let mut q = audit_log::table.into_boxed();
+    if let Some(before) = before {
+        q = q.filter(audit_log::id.lt(before));
+    }
+    if let Some(target) = filter.target {
+        q = q.filter(audit_log::target_user_id.eq(target.0));
+    }
+    if let Some(actor) = filter.actor {
+        q = q.filter(audit_log::actor_id.eq(actor.0));
+    }
+    if let Some(action) = &filter.action {
+        q = q.filter(audit_log::action.eq(action.clone()));
+    }
+    Ok(q.order(audit_log::id.desc())
+        .limit(limit.clamp(1, 1000))
+        .select(AuditRecord::as_select())
+        .load(conn)
+        .await?)
+}

@@ -36,17 +36,18 @@ mod jobs;
 mod money;
 mod overrides;
 mod pipeline;
+mod refunds;
+pub mod reports;
 #[allow(missing_docs)]
 pub mod schema;
 mod settings;
-pub mod reports;
 pub mod stats;
 mod types;
 mod ui;
 mod updates;
 mod users;
 
-pub use audit::{AuditRecord, recent_audit, record_audit};
+pub use audit::{AuditFilter, AuditRecord, audit_page, recent_audit, record_audit};
 pub use db::{MIGRATIONS, Pool, PooledConnection, connect_pool, migrate};
 pub use diesel_async::AsyncPgConnection;
 pub use error::LedgerError;
@@ -70,9 +71,12 @@ pub use pipeline::{
     record_check, record_event, record_submitted, renew_lease, requeue, schedule,
     schedule_unreported, set_flag, store_result, take_due, upload_done, uploads,
 };
+pub use refunds::{
+    JobRefundOutcome, PaymentDetails, job_refund, job_refund_key, payment, refund_job,
+};
 pub use settings::{
     SETTING_KEYS, SettingChange, current_overrides, effective_settings, set_setting,
-    settings_history,
+    setting_candidate, settings_history,
 };
 pub use types::{
     EntryId, EntryKind, HoldId, HoldState, JobId, JobState, Language, PaymentId, Role,

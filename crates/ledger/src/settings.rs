@@ -143,6 +143,33 @@ pub async fn set_setting(
             "a setting change needs a reason".into(),
         ));
     }
+    let candidate = setting_candidate(conn, file, key, value).await?;
+    diesel::sql_query(
+        "WITH changed AS (INSERT INTO settings_history (key, value, changed_by, reason) \
+           VALUES ($1, $2, $3, $4) RETURNING id) \
+         INSERT INTO audit_log (actor_id, action, details) \
+         SELECT $3, 'setting', jsonb_build_object('key', $1::TEXT, 'value', $2::TEXT, 'reason', $4::TEXT, 'change_id', id) \
+         FROM changed",
+    )
+    .bind::<Text, _>(key)
+    .bind::<Nullable<Text>, _>(value)
+    .bind::<BigInt, _>(admin.0)
+    .bind::<Text, _>(reason)
+    .execute(conn)
+    .await?;
+    Ok(candidate)
+}
+
+/// The settings [`set_setting`] would put in force with this change, checked exactly as it
+/// checks them ([`Settings::check`]: e.g. a markup below 1 is refused), without writing
+/// anything: for an admin's preview of the change's effect. `LedgerError::Invalid` says what
+/// is wrong.
+pub async fn setting_candidate(
+    conn: &mut AsyncPgConnection,
+    file: &Settings,
+    key: &str,
+    value: Option<&str>,
+) -> Result<Settings, LedgerError> {
     if !SETTING_KEYS.contains(&key) {
         return Err(LedgerError::Invalid(format!(
             "{key} is not a setting that can be changed at run time"
@@ -157,19 +184,6 @@ pub async fn set_setting(
     candidate
         .check()
         .map_err(|(field, problem)| LedgerError::Invalid(format!("{field} {problem}")))?;
-    diesel::sql_query(
-        "WITH changed AS (INSERT INTO settings_history (key, value, changed_by, reason) \
-           VALUES ($1, $2, $3, $4) RETURNING id) \
-         INSERT INTO audit_log (actor_id, action, details) \
-         SELECT $3, 'setting', jsonb_build_object('key', $1::TEXT, 'value', $2::TEXT, 'reason', $4::TEXT, 'change_id', id) \
-         FROM changed",
-    )
-    .bind::<Text, _>(key)
-    .bind::<Nullable<Text>, _>(value)
-    .bind::<BigInt, _>(admin.0)
-    .bind::<Text, _>(reason)
-    .execute(conn)
-    .await?;
     Ok(candidate)
 }
 
