@@ -351,7 +351,7 @@ pub async fn render_schema(conn: &mut AsyncPgConnection) -> Result<String, Strin
          FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name) \
          WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' \
            AND c.table_name <> '__diesel_schema_migrations' \
-           AND c.table_name NOT IN ('inbox_updates', 'poller_leases', 'instances', 'admins', 'admin_actions') \
+           AND c.table_name NOT IN ('inbox_updates', 'poller_leases', 'instances', 'admins', 'admin_actions', 'broadcasts', 'broadcast_recipients') \
          ORDER BY c.table_name, c.ordinal_position",
     )
     .load(conn)
@@ -424,7 +424,12 @@ pub async fn render_schema(conn: &mut AsyncPgConnection) -> Result<String, Strin
             .count()
     };
     let mut joins = String::new();
-    for k in keys.iter().filter(|k| pair_count(k) == 1) {
+    // Keys of the tables left out (the admin crate's broadcasts) are not the ledger's either.
+    let listed = |t: &str| tables.contains(&t);
+    for k in keys
+        .iter()
+        .filter(|k| pair_count(k) == 1 && listed(&k.child) && listed(&k.parent))
+    {
         joins.push_str(&format!(
             "diesel::joinable!({} -> {} ({}));\n",
             k.child, k.parent, k.column_name
