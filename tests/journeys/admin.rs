@@ -524,3 +524,86 @@ async fn a_disabled_model_cannot_be_run_by_any_path() {
     .await;
     rig.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_reach_every_admin_in_their_own_language() {
+    let rig = Rig::start().await;
+    let helper = 700_000_702;
+    // The owner speaks English, the support admin Russian.
+    rig.journey(OWNER, "Olga", "en").start().await;
+    rig.journey(helper, "Саша", "ru").start().await;
+    admin::roles::grant(
+        &mut *rig.conn().await,
+        UserId(OWNER),
+        UserId(helper),
+        admin::Role::Support,
+    )
+    .await
+    .expect("granting support");
+    let customer = 700_000_701;
+    rig.journey(customer, "Gina", "en").start().await;
+    rig.credit(customer, "100").await;
+    rig.stack.sim.set_credits(0.0);
+    let mut j = rig.journey(customer, "Gina", "en");
+    j.order("google/imagen4-fast", "a quiet harbour").await;
+    j.run().await;
+    let head = |lang| {
+        plain(&t(lang, "alert-kie-paused"))
+            .chars()
+            .take(12)
+            .collect::<String>()
+    };
+    let (en, ru) = (head(ledger::Language::En), head(ledger::Language::Ru));
+    rig.tg()
+        .wait_bot_message(OWNER, PATIENCE, move |m| m.text_or_empty().starts_with(&en))
+        .await
+        .expect("the owner is alerted in English");
+    rig.tg()
+        .wait_bot_message(helper, PATIENCE, move |m| {
+            m.text_or_empty().starts_with(&ru)
+        })
+        .await
+        .expect("support is alerted in Russian");
+    rig.stack.sim.set_credits(1_000.0);
+    rig.finish().await;
+}
+
+/// Every admin command (with plausible arguments) and one admin button of every kind, from a
+/// user who is not an admin: the answers are exactly the unknown-command help and the stale
+/// button, nothing is proposed, audited or changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_admin_entry_point_refuses_a_non_admin() {
+    let rig = Rig::start().await;
+    let mallory = 700_000_801;
+    let mut j = rig.journey(mallory, "Mallory", "ru");
+    j.start().await;
+    rig.credit(mallory, "10").await;
+    let unknown = t(j.lang, "unknown-command");
+    for name in admin::command::NAMES {
+        let text = format!("/{name} {mallory} 100 because");
+        let expected = unknown.clone();
+        j.say(&text, move |m| m.text_or_empty().starts_with(&expected)).await;
+    }
+    let at = j.last().id;
+    let stale = t(j.lang, "stale-button");
+    for button in admin::button::examples() {
+        let data = button.encode();
+        j.check(
+            tap(&j, at, &data).await.as_deref() == Some(stale.as_str()),
+            &format!("{data}: a stale button for a non-admin"),
+        );
+    }
+    j.barrier().await;
+    j.check(rig.balance(mallory).await.available.to_string() == "10.00", "no money moved");
+    for (table, sql) in [
+        ("admin_actions", "SELECT count(*) AS n FROM admin_actions"),
+        ("broadcasts", "SELECT count(*) AS n FROM broadcasts"),
+        ("audit_log", "SELECT count(*) AS n FROM audit_log WHERE actor_id = 700000801"),
+        ("model_overrides", "SELECT count(*) AS n FROM model_overrides"),
+        ("settings_history", "SELECT count(*) AS n FROM settings_history"),
+        ("banned users", "SELECT count(*) AS n FROM users WHERE banned"),
+    ] {
+        j.check(count(&rig, sql).await == 0, &format!("nothing in {table}"));
+    }
+    rig.finish().await;
+}

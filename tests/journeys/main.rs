@@ -25,6 +25,9 @@ macro_rules! both_languages {
 
 mod access;
 mod admin;
+mod admin_broadcast;
+mod admin_money;
+mod admin_reports;
 mod duplicates;
 mod forged;
 mod history;

@@ -85,6 +85,12 @@ pub struct Rig {
 impl Rig {
     /// A fresh database and the whole product on it.
     pub async fn start() -> Rig {
+        Rig::start_with_limits(bot_ui::FloodLimits::lifted()).await
+    }
+
+    /// [`Rig::start`] under other flood limits (`FloodLimits::telegram()` for the tests that
+    /// measure what the bot sends against the fake's timestamps).
+    pub async fn start_with_limits(limits: bot_ui::FloodLimits) -> Rig {
         // `RUST_LOG=debug cargo test -p journeys -- --nocapture` shows the bot's logs.
         if std::env::var_os("RUST_LOG").is_some() {
             let _ = tracing_subscriber::fmt()
@@ -93,9 +99,12 @@ impl Rig {
                 .try_init();
         }
         let db = TestDatabase::new().await;
-        let stack = Stack::start(StackOptions::fast(db.url()))
-            .await
-            .expect("the stack starts");
+        let stack = Stack::start(StackOptions {
+            limits,
+            ..StackOptions::fast(db.url())
+        })
+        .await
+        .expect("the stack starts");
         Rig { stack, db }
     }
 

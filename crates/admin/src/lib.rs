@@ -14,7 +14,9 @@
 //! - Rights are re-checked on every command and every button press, and again when a pending
 //!   action runs; callback data carries ids, never authority.
 //! - Money moves only through the ledger's functions (`ledger::adjust`), each with the pending
-//!   action's id as its idempotency key, so a Confirm can charge or credit at most once.
+//!   action's id as its idempotency key, so a Confirm can charge or credit at most once. Refunds
+//!   are keyed by what they refund instead (`ledger::refund_stars` by Telegram's charge id,
+//!   `ledger::refund_job` by the job), so they happen once whoever confirms, however often.
 //! - Every action, and every view of a user's data, is in the audit log, written by the same
 //!   statement as its effect.
 //!
@@ -23,6 +25,7 @@
 //! someone whose role it did not just read.
 #![deny(missing_docs)]
 
+pub mod broadcast;
 pub mod button;
 pub mod command;
 pub mod export;
@@ -44,8 +47,18 @@ pub use tree::{callbacks, messages};
 /// This crate's messages.
 pub const LOCALE: tg_kit::Locale = tg_kit::Locale {
     owner: "admin",
-    ru: &[include_str!("../locales/ru/panel.ftl")],
-    en: &[include_str!("../locales/en/panel.ftl")],
+    ru: &[
+        include_str!("../locales/ru/panel.ftl"),
+        include_str!("../locales/ru/broadcast.ftl"),
+        include_str!("../locales/ru/reports.ftl"),
+        include_str!("../locales/ru/money.ftl"),
+    ],
+    en: &[
+        include_str!("../locales/en/panel.ftl"),
+        include_str!("../locales/en/broadcast.ftl"),
+        include_str!("../locales/en/reports.ftl"),
+        include_str!("../locales/en/money.ftl"),
+    ],
 };
 
 /// Settings of the panel.
@@ -165,6 +178,11 @@ mod tests {
             catalog::Category::ALL
                 .iter()
                 .map(|c| format!("admin-category-{}", c.as_str())),
+        );
+        wanted.extend(
+            ledger::reports::FailureStage::ALL
+                .iter()
+                .map(|s| format!("admin-stage-{}", s.as_str())),
         );
         let missing: Vec<_> = wanted.iter().filter(|w| !ids.contains(*w)).collect();
         assert!(missing.is_empty(), "missing: {missing:?}");

@@ -59,6 +59,43 @@ pub enum Plan {
     },
     /// Take a user's admin role away.
     Revoke,
+    /// Refund a Telegram Stars payment: the ledger marks it refunded and debits what it
+    /// credited (only if still available), then Telegram returns the Stars
+    /// (`ops::refunds` documents the order and what a refusal leaves).
+    RefundStars {
+        /// The payment (`payments.id`, as the user card shows it).
+        payment: i64,
+        /// Why (in the user's receipts and the audit log).
+        reason: String,
+        /// The ledger had already debited it when this was proposed, and Telegram had not
+        /// confirmed returning the Stars: Confirm only asks Telegram again.
+        #[serde(default)]
+        retry: bool,
+    },
+    /// Credit back a succeeded (charged) job's price, once per job.
+    RefundJob {
+        /// The job.
+        job: i64,
+        /// Why.
+        reason: String,
+    },
+    /// Change one runtime setting (`ledger::SETTING_KEYS`) through `ledger::set_setting`.
+    SetSetting {
+        /// Which (`pricing.markup`, `free.models`, …).
+        key: String,
+        /// The new value, as `/set` takes it.
+        value: String,
+        /// Why (in the settings history and the audit log).
+        reason: String,
+    },
+    /// Send a message to all users or a segment (its run only creates the broadcast with its
+    /// recipients; `crate::broadcast::run` sends it).
+    Broadcast {
+        /// Whom.
+        segment: crate::broadcast::Segment,
+        /// The message (Telegram HTML, as the preview showed it).
+        text: String,
+    },
 }
 
 impl Plan {
@@ -73,6 +110,10 @@ impl Plan {
             Plan::EnableModel { .. } => "enable_model",
             Plan::Grant { .. } => "grant",
             Plan::Revoke => "revoke",
+            Plan::RefundStars { .. } => "refund_stars",
+            Plan::RefundJob { .. } => "refund_job",
+            Plan::SetSetting { .. } => "set_setting",
+            Plan::Broadcast { .. } => "broadcast",
         }
     }
 }

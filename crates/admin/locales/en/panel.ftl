@@ -8,7 +8,8 @@ admin-home = <b>Admin panel</b> · { $role }
     Today: revenue { $revenue }, Kie cost { $cost }
     Users: { $users } · active today: { $active } · paying: { $paying }
 
-    Commands: /find, /credit, /debit, /ban, /unban, /disable, /enable, /grant, /revoke
+    Users: /find · money: /credit, /debit, /refund, /refundjob · access: /ban, /unban
+    Models: /disable, /enable, /free · prices: /settings, /set · /log · /broadcast, /broadcasts · admins: /grant, /revoke
 admin-home-kie = Kie balance: { $credits } credits
 admin-home-kie-unknown = Kie balance: unknown (Kie did not answer)
 admin-home-paused = ⏸ paused (Kie refuses tasks)
@@ -39,16 +40,18 @@ admin-card-banned = ⛔ Banned: { $reason }
 admin-card-blocked = 🚫 Has blocked the bot
 admin-card-jobs = Last jobs
 admin-card-payments = Payments
-admin-card-commands = Actions: <code>/credit { $user } 100 reason</code> · <code>/debit { $user } 100 reason</code> · <code>/ban { $user } reason</code>
+admin-card-commands = Actions: <code>/credit { $user } 100 reason</code> · <code>/debit { $user } 100 reason</code> · <code>/ban { $user } reason</code> · <code>/refund payment_id reason</code> · <code>/refundjob job_id reason</code> · <code>/log user { $user }</code>
 admin-free = free
 admin-unban = ✅ Lift the ban
-admin-models-head = Models: { $total } in the registry, { $on_sale } on sale. ✅ on sale · ⛔ disabled by an admin · ⏸ off in the registry
+admin-models-head = Models: { $total } in the registry, { $on_sale } on sale. ✅ on sale · ⚠️ often failing · 🔥 broken · ⛔ disabled by an admin · ⏸ off in the registry
 admin-model-card = <b>{ $title }</b> · <code>{ $model }</code>
     { $category } · { $state }
     Price: { $min } – { $max } (Kie cost { $cost_min } – { $cost_max })
     Last 30 days: { $runs } runs, { $success } % succeeded, revenue { $revenue }, Kie cost { $kie_cost }
 admin-model-on-sale = ✅ on sale
 admin-model-disabled = ⛔ disabled: { $reason }
+admin-model-failing = ⚠️ on sale, often failing lately
+admin-model-broken = 🔥 on sale, but broken: its last runs failed
 admin-model-unlisted = ⏸ off in the registry: { $reason }
 admin-model-disable-hint = To take it off sale: <code>/disable { $model } reason</code>
 admin-enable = ✅ Put back on sale

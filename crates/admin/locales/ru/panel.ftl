@@ -8,7 +8,8 @@ admin-home = <b>Панель администратора</b> · { $role }
     Сегодня: выручка { $revenue }, себестоимость Kie { $cost }
     Пользователи: { $users } · активны сегодня: { $active } · платящие: { $paying }
 
-    Команды: /find, /credit, /debit, /ban, /unban, /disable, /enable, /grant, /revoke
+    Пользователи: /find · деньги: /credit, /debit, /refund, /refundjob · доступ: /ban, /unban
+    Модели: /disable, /enable, /free · цены: /settings, /set · /log · /broadcast, /broadcasts · админы: /grant, /revoke
 admin-home-kie = Баланс Kie: { $credits } кредитов
 admin-home-kie-unknown = Баланс Kie: неизвестен (Kie не ответил)
 admin-home-paused = ⏸ на паузе (Kie не принимает задачи)
@@ -39,16 +40,18 @@ admin-card-banned = ⛔ Заблокирован: { $reason }
 admin-card-blocked = 🚫 Заблокировал бота
 admin-card-jobs = Последние генерации
 admin-card-payments = Платежи
-admin-card-commands = Действия: <code>/credit { $user } 100 причина</code> · <code>/debit { $user } 100 причина</code> · <code>/ban { $user } причина</code>
+admin-card-commands = Действия: <code>/credit { $user } 100 причина</code> · <code>/debit { $user } 100 причина</code> · <code>/ban { $user } причина</code> · <code>/refund id_платежа причина</code> · <code>/refundjob id_генерации причина</code> · <code>/log user { $user }</code>
 admin-free = бесплатно
 admin-unban = ✅ Снять блокировку
-admin-models-head = Моделей в реестре: { $total }, в продаже: { $on_sale }. ✅ в продаже · ⛔ отключена админом · ⏸ выключена в реестре
+admin-models-head = Моделей в реестре: { $total }, в продаже: { $on_sale }. ✅ в продаже · ⚠️ часто сбоит · 🔥 сломана · ⛔ отключена админом · ⏸ выключена в реестре
 admin-model-card = <b>{ $title }</b> · <code>{ $model }</code>
     { $category } · { $state }
     Цена: { $min } – { $max } (себестоимость Kie { $cost_min } – { $cost_max })
     За 30 дней: запусков { $runs }, успешных { $success } %, выручка { $revenue }, себестоимость Kie { $kie_cost }
 admin-model-on-sale = ✅ в продаже
 admin-model-disabled = ⛔ отключена: { $reason }
+admin-model-failing = ⚠️ в продаже, но часто сбоит
+admin-model-broken = 🔥 в продаже, но сломана: последние запуски не удались
 admin-model-unlisted = ⏸ выключена в реестре: { $reason }
 admin-model-disable-hint = Снять с продажи: <code>/disable { $model } причина</code>
 admin-enable = ✅ Вернуть в продажу

@@ -3,7 +3,8 @@
 //! (once, only its own admin, before it expires), checks the role again, runs it, records the
 //! outcome and tells the user it concerns.
 //!
-//! Money moves only through `ledger::adjust`, keyed by the pending action's id.
+//! Money moves only through the ledger: `ledger::adjust`, keyed by the pending action's id, and
+//! the refunds (`super::refunds`), keyed by the payment or the job they refund.
 
 use ledger::{Adjustment, MoveOutcome, UserId};
 use serde_json::json;
@@ -79,6 +80,10 @@ pub async fn propose(
         (pending.id, facts)
     };
     let screen = screens::actions::preview(&admin.i18n, ctx.lang, pending, &preview);
+    if let Plan::Broadcast { .. } = plan {
+        // The preview is the message itself: Telegram's answer checks the owner's HTML.
+        return super::broadcasts::send_preview(bot, admin, ctx, actor, pending, &screen).await;
+    }
     show_screen(bot, ctx, at, &screen).await
 }
 
@@ -113,7 +118,7 @@ pub async fn confirm(
         )
         .await;
     }
-    let done = run(admin, actor, ctx.lang, &pending).await;
+    let done = run(bot, admin, actor, ctx.lang, &pending).await;
     let (ok, outcome, text) = match done {
         Ok(Done::Applied { message, notice }) => {
             if let (Some(target), Some(notice)) = (pending.target, notice) {
@@ -122,6 +127,7 @@ pub async fn confirm(
             (true, json!({"ok": true}), message)
         }
         Ok(Done::Refused(why)) => (false, json!({"refused": why}), admin.i18n.t(ctx.lang, why)),
+        Ok(Done::Failed { message, outcome }) => (false, outcome, message),
         Err(e) => {
             tracing::error!(
                 action = pending.id,
@@ -176,7 +182,7 @@ pub async fn cancel(
 }
 
 /// What running an action came to.
-enum Done {
+pub(crate) enum Done {
     /// It happened: the admin's message, and what the user is told.
     Applied {
         message: String,
@@ -184,14 +190,36 @@ enum Done {
     },
     /// It could not happen (a message id of this crate); nothing changed.
     Refused(&'static str),
+    /// It did not (fully) happen, explained in words (what did and what to do); recorded as
+    /// failed with `outcome`. A Stars refund Telegram refused after the ledger marked it.
+    Failed {
+        message: String,
+        outcome: serde_json::Value,
+    },
 }
 
 /// What the user an action concerned is told, in their own language.
-enum Notice {
-    Credited { rub: pricing::Money, reason: String },
-    Debited { rub: pricing::Money, reason: String },
+pub(crate) enum Notice {
+    Credited {
+        rub: pricing::Money,
+        reason: String,
+    },
+    Debited {
+        rub: pricing::Money,
+        reason: String,
+    },
     Banned,
     Unbanned,
+    StarsRefunded {
+        stars: i64,
+        rub: pricing::Money,
+        reason: String,
+    },
+    JobRefunded {
+        job: i64,
+        rub: pricing::Money,
+        reason: String,
+    },
 }
 
 impl Notice {
@@ -209,11 +237,28 @@ impl Notice {
             ),
             Notice::Banned => i18n.t(lang, "admin-notice-banned"),
             Notice::Unbanned => i18n.t(lang, "admin-notice-unbanned"),
+            Notice::StarsRefunded { stars, rub, reason } => i18n.tf(
+                lang,
+                "admin-notice-stars-refunded",
+                &Args::new()
+                    .num("stars", *stars)
+                    .money("rub", lang, *rub)
+                    .text("reason", reason),
+            ),
+            Notice::JobRefunded { job, rub, reason } => i18n.tf(
+                lang,
+                "admin-notice-job-refunded",
+                &Args::new()
+                    .num("job", *job)
+                    .money("rub", lang, *rub)
+                    .text("reason", reason),
+            ),
         }
     }
 }
 
 async fn run(
+    bot: &UiBot,
     admin: &Admin,
     actor: Actor,
     lang: tg_kit::Lang,
@@ -300,6 +345,30 @@ async fn run(
                 }
             } else {
                 Done::Refused("admin-not-an-admin")
+            }
+        }
+        // The ledger first, then Telegram, with no connection held across the call.
+        Plan::RefundStars { .. } => {
+            drop(conn);
+            super::refunds::run_stars(bot, admin, actor, lang, pending).await?
+        }
+        Plan::RefundJob { job, reason } => {
+            super::refunds::run_job(&mut conn, admin, actor, lang, *job, reason).await?
+        }
+        Plan::SetSetting { key, value, reason } => {
+            super::settings::run(&mut conn, admin, actor, lang, (key, value, reason)).await?
+        }
+        // Only creates it (recipients fixed now, keyed by this action); the worker sends.
+        Plan::Broadcast { segment, text } => {
+            let made =
+                crate::broadcast::create(&mut conn, actor.id, pending.id, *segment, text).await?;
+            Done::Applied {
+                message: i18n.tf(
+                    lang,
+                    "admin-done-broadcast",
+                    &Args::new().num("id", made.id).num("total", made.total),
+                ),
+                notice: None,
             }
         }
     })

@@ -8,9 +8,16 @@
 
 pub mod actions;
 pub mod admins;
+pub mod analytics;
+pub mod broadcasts;
+pub mod broken;
+pub mod errors;
 pub mod home;
 pub mod log;
 pub mod models;
+pub mod refunds;
+pub mod settings;
+pub mod stats;
 pub mod users;
 
 use ledger::UserId;
@@ -18,6 +25,7 @@ use teloxide::types::{CallbackQueryId, MessageId};
 use tg_kit::{Ctx, HandlerResult, Screen, UiBot};
 
 use crate::Admin;
+use crate::broadcast::Change;
 use crate::button::AdminButton;
 use crate::command::{self, AdminCommand};
 use crate::pending::Plan;
@@ -62,6 +70,9 @@ pub async fn command(
         AdminCommand::Find { query } => {
             return users::find(&bot, &admin, &ctx, actor, &query).await;
         }
+        AdminCommand::Log { filter } => {
+            return log::page(&bot, &admin, &ctx, actor, None, filter.as_ref(), None).await;
+        }
         AdminCommand::Credit { user, rub, reason } => (Some(user), Plan::Credit { rub, reason }),
         AdminCommand::Debit { user, rub, reason } => (Some(user), Plan::Debit { rub, reason }),
         AdminCommand::Ban { user, reason } => (Some(user), Plan::Ban { reason }),
@@ -70,6 +81,27 @@ pub async fn command(
         AdminCommand::Enable { model } => (None, Plan::EnableModel { model }),
         AdminCommand::Grant { user, role } => (Some(user), Plan::Grant { role }),
         AdminCommand::Revoke { user } => (Some(user), Plan::Revoke),
+        AdminCommand::Refund { payment, reason } => {
+            return refunds::propose_stars(&bot, &admin, &ctx, actor, payment, reason).await;
+        }
+        AdminCommand::RefundJob { job, reason } => {
+            return refunds::propose_job(&bot, &admin, &ctx, actor, job, reason).await;
+        }
+        AdminCommand::Settings => return settings::show(&bot, &admin, &ctx).await,
+        AdminCommand::Set { key, value, reason } => {
+            return settings::propose_set(&bot, &admin, &ctx, actor, key, value, reason).await;
+        }
+        AdminCommand::Free => return settings::free(&bot, &admin, &ctx).await,
+        AdminCommand::FreeAdd { model, reason } => {
+            return settings::propose_free(&bot, &admin, &ctx, actor, model, true, reason).await;
+        }
+        AdminCommand::FreeRemove { model, reason } => {
+            return settings::propose_free(&bot, &admin, &ctx, actor, model, false, reason).await;
+        }
+        AdminCommand::Broadcast { segment, text } => (None, Plan::Broadcast { segment, text }),
+        AdminCommand::Broadcasts => {
+            return broadcasts::list(&bot, &admin, &ctx, actor, None).await;
+        }
     };
     actions::propose(&bot, &admin, &ctx, actor, target.map(UserId), plan, None).await
 }
@@ -126,8 +158,33 @@ pub async fn button(
             )
             .await
         }
-        AdminButton::Log { before } => log::page(bot, admin, ctx, at, before).await,
+        AdminButton::Log { before } => log::page(bot, admin, ctx, actor, at, None, before).await,
         AdminButton::Admins => admins::list(bot, admin, ctx, at).await,
+        AdminButton::Stats { days, order, page } => {
+            stats::show(bot, admin, ctx, at, days, order, page).await
+        }
+        AdminButton::Broken => broken::show(bot, admin, ctx, at).await,
+        AdminButton::DisableBroken { model } => {
+            broken::disable(bot, admin, ctx, actor, model).await
+        }
+        AdminButton::Analytics => analytics::show(bot, admin, ctx, at).await,
+        AdminButton::AnalyticsChart => analytics::chart(bot, admin, ctx).await,
+        AdminButton::AnalyticsCsv => analytics::csv(bot, admin, ctx).await,
+        AdminButton::Errors { days } => errors::show(bot, admin, ctx, actor, at, days).await,
+        AdminButton::LogFiltered { filter, before } => {
+            log::page(bot, admin, ctx, actor, at, Some(&filter), before).await
+        }
+        AdminButton::LogCsv { filter } => log::csv(bot, admin, ctx, actor, filter.as_ref()).await,
+        AdminButton::Broadcasts => broadcasts::list(bot, admin, ctx, actor, at).await,
+        AdminButton::BroadcastPause { id } => {
+            broadcasts::change(bot, admin, ctx, actor, at, id, Change::Pause).await
+        }
+        AdminButton::BroadcastResume { id } => {
+            broadcasts::change(bot, admin, ctx, actor, at, id, Change::Resume).await
+        }
+        AdminButton::BroadcastCancel { id } => {
+            broadcasts::change(bot, admin, ctx, actor, at, id, Change::Cancel).await
+        }
         AdminButton::Confirm { .. } | AdminButton::Cancel { .. } => Ok(()),
     }
 }

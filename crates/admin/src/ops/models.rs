@@ -1,4 +1,5 @@
-//! Models: the list with their states and a model's admin card.
+//! Models: the list with their states (on sale, failing, disabled, off in the registry) and a
+//! model's admin card with its last 30 days.
 
 use teloxide::types::MessageId;
 use tg_kit::{Ctx, HandlerResult, Screen, UiBot};
@@ -15,12 +16,12 @@ pub async fn list(
     at: Option<MessageId>,
     page: u16,
 ) -> HandlerResult {
-    let overrides = ledger::model_overrides(&mut *admin.db().await?).await?;
+    let (overrides, health) = read_states(admin).await?;
     let all: Vec<_> = admin
         .catalog
         .models()
         .iter()
-        .map(|m| (m, ModelState::of(m, &overrides)))
+        .map(|m| (m, ModelState::of(m, &overrides, &health)))
         .collect();
     let screen = models::list(&admin.i18n, ctx.lang, page, admin.config.page_size, &all);
     show_screen(bot, ctx, at, &screen).await
@@ -36,23 +37,18 @@ pub async fn card(
     model_id: &str,
 ) -> HandlerResult {
     let Some(model) = admin.catalog.get(model_id) else {
-        return show_screen(
-            bot,
-            ctx,
-            at,
-            &Screen::new(admin.i18n.t(ctx.lang, "admin-no-such-model")),
-        )
-        .await;
+        let gone = Screen::new(admin.i18n.t(ctx.lang, "admin-no-such-model"));
+        return show_screen(bot, ctx, at, &gone).await;
     };
-    let (overrides, settings, stats) = {
+    let (overrides, health) = read_states(admin).await?;
+    let (settings, stats) = {
         let mut conn = admin.db().await?;
-        let overrides = ledger::model_overrides(&mut conn).await?;
         let settings = ledger::effective_settings(&mut conn, &admin.base_settings).await?;
         let since = chrono::Utc::now() - chrono::Duration::days(30);
         let stats = ledger::reports::model_stats::model_stats(&mut conn, since).await?;
-        (overrides, settings, stats)
+        (settings, stats)
     };
-    let state = ModelState::of(model, &overrides);
+    let state = ModelState::of(model, &overrides, &health);
     let stats = stats.iter().find(|s| s.model_id == model.id);
     let screen = models::card(
         &admin.i18n,
@@ -63,4 +59,19 @@ pub async fn card(
         stats,
     );
     show_screen(bot, ctx, at, &screen).await
+}
+
+/// The admins' overrides and the models' recent health.
+async fn read_states(
+    admin: &Admin,
+) -> anyhow::Result<(
+    Vec<ledger::ModelOverride>,
+    Vec<ledger::reports::health::ModelHealth>,
+)> {
+    let mut conn = admin.db().await?;
+    let overrides = ledger::model_overrides(&mut conn).await?;
+    let rule = ledger::reports::health::HealthRule::default();
+    let health =
+        ledger::reports::health::model_health(&mut conn, chrono::Utc::now(), &rule).await?;
+    Ok((overrides, health))
 }

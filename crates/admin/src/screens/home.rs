@@ -93,12 +93,61 @@ pub fn home(i18n: &I18n, lang: Lang, role: Role, health: &Health) -> Screen {
                 i18n.t(lang, "admin-log"),
                 AdminButton::Log { before: None }.encode(),
             ),
-        ]);
+        ])
+        .row(crate::screens::figures::reports_row(i18n, lang));
     if role == Role::Owner {
-        screen = screen.row(vec![button(
-            i18n.t(lang, "admin-admins"),
-            AdminButton::Admins.encode(),
-        )]);
+        screen = screen.row(vec![
+            button(i18n.t(lang, "admin-admins"), AdminButton::Admins.encode()),
+            button(
+                i18n.t(lang, "admin-broadcasts"),
+                AdminButton::Broadcasts.encode(),
+            ),
+        ]);
     }
     screen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn health() -> Health {
+        Health {
+            kie_credits: Some(Decimal::new(123456, 2)),
+            paused: true,
+            jobs_in_flight: 3,
+            inbox_depth: 1,
+            errors_last_hour: 2,
+            revenue_today: Money::parse("190").unwrap(),
+            kie_cost_today_usd: Decimal::new(5, 1),
+            users_total: 10,
+            users_active_1d: 4,
+            users_paying: 2,
+        }
+    }
+
+    #[test]
+    fn the_home_shows_the_figures_and_only_owners_get_the_admins_button() {
+        let i18n = I18n::new(&[crate::LOCALE]);
+        let owner = home(&i18n, Lang::En, Role::Owner, &health());
+        for part in ["1234.56", "paused", "in flight: 3", "190", "$0.5", "10"] {
+            assert!(owner.text.contains(part), "{part} in {}", owner.text);
+        }
+        let labels = |s: &Screen| {
+            s.rows
+                .concat()
+                .iter()
+                .map(|b| b.text.clone())
+                .collect::<Vec<_>>()
+        };
+        let admins = i18n.t(Lang::En, "admin-admins");
+        assert!(labels(&owner).contains(&admins));
+        let support = home(&i18n, Lang::Ru, Role::Support, &health());
+        assert!(!labels(&support).contains(&i18n.t(Lang::Ru, "admin-admins")));
+        assert!(
+            support
+                .text
+                .contains(&i18n.t(Lang::Ru, "admin-role-support"))
+        );
+    }
 }

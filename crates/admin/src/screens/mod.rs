@@ -5,9 +5,17 @@
 //! This module must never read the database or send anything.
 
 pub mod actions;
+pub mod analytics;
+pub mod broadcasts;
+pub mod broken;
+pub mod errors;
+pub mod figures;
 pub mod home;
 pub mod log;
 pub mod models;
+pub mod refunds;
+pub mod settings;
+pub mod stats;
 pub mod users;
 
 use teloxide::types::InlineKeyboardButton;

@@ -1,7 +1,9 @@
-//! Models: the list with each model's state, and a model's admin card (price rule, last 30 days).
+//! Models: the list with each model's state (by category), and a model's admin card (price
+//! rule, last 30 days).
 
-use catalog::Model;
+use catalog::{Category, Model};
 use ledger::ModelOverride;
+use ledger::reports::health::{Health, ModelHealth};
 use ledger::reports::model_stats::ModelStats;
 use pricing::{Money, PriceSettings};
 use tg_kit::i18n::{code, fmt_money};
@@ -15,6 +17,11 @@ use crate::button::AdminButton;
 pub enum ModelState {
     /// On sale.
     OnSale,
+    /// On sale, and failing lately (`ledger::reports::health`).
+    Failing {
+        /// Broken (its last runs all failed, or Kie rejects its input), not just often failing.
+        broken: bool,
+    },
     /// Taken off sale by an admin, with the reason.
     Disabled(String),
     /// Off in the registry itself (not an admin's choice), with its reason.
@@ -22,27 +29,67 @@ pub enum ModelState {
 }
 
 impl ModelState {
-    /// The state of `model` under `overrides`.
-    pub fn of(model: &Model, overrides: &[ModelOverride]) -> ModelState {
+    /// The state of `model` under the admins' `overrides` and the models' recent `health`.
+    pub fn of(model: &Model, overrides: &[ModelOverride], health: &[ModelHealth]) -> ModelState {
         if !model.enabled {
             return ModelState::Unlisted(model.disabled_reason.clone().unwrap_or_default());
         }
-        match overrides.iter().find(|o| o.model_id == model.id) {
-            Some(o) if o.disabled => ModelState::Disabled(o.reason.clone().unwrap_or_default()),
+        if let Some(o) = overrides
+            .iter()
+            .find(|o| o.model_id == model.id && o.disabled)
+        {
+            return ModelState::Disabled(o.reason.clone().unwrap_or_default());
+        }
+        match health
+            .iter()
+            .find(|h| h.model_id == model.id)
+            .map(|h| h.state)
+        {
+            Some(Health::Failing) => ModelState::Failing { broken: false },
+            Some(Health::Broken) => ModelState::Failing { broken: true },
             _ => ModelState::OnSale,
         }
+    }
+
+    /// True when users can buy it.
+    pub fn on_sale(&self) -> bool {
+        matches!(self, ModelState::OnSale | ModelState::Failing { .. })
     }
 
     fn mark(&self) -> &'static str {
         match self {
             ModelState::OnSale => "✅",
+            ModelState::Failing { broken: false } => "⚠️",
+            ModelState::Failing { broken: true } => "🔥",
             ModelState::Disabled(_) => "⛔",
             ModelState::Unlisted(_) => "⏸",
         }
     }
+
+    fn text(&self, i18n: &I18n, lang: Lang) -> String {
+        match self {
+            ModelState::OnSale => i18n.t(lang, "admin-model-on-sale"),
+            ModelState::Failing { broken: false } => i18n.t(lang, "admin-model-failing"),
+            ModelState::Failing { broken: true } => i18n.t(lang, "admin-model-broken"),
+            ModelState::Disabled(reason) => i18n.tf(
+                lang,
+                "admin-model-disabled",
+                &Args::new().text("reason", reason),
+            ),
+            ModelState::Unlisted(reason) => i18n.tf(
+                lang,
+                "admin-model-unlisted",
+                &Args::new().text("reason", reason),
+            ),
+        }
+    }
 }
 
-/// A page of models (registry order) with their states.
+fn category_name(i18n: &I18n, lang: Lang, category: Category) -> String {
+    i18n.t(lang, &format!("admin-category-{}", category.as_str()))
+}
+
+/// A page of models, by category then id, with their states.
 pub fn list(
     i18n: &I18n,
     lang: Lang,
@@ -50,12 +97,12 @@ pub fn list(
     page_size: usize,
     models: &[(&Model, ModelState)],
 ) -> Screen {
+    let escape = teloxide::utils::html::escape;
+    let mut sorted: Vec<&(&Model, ModelState)> = models.iter().collect();
+    sorted.sort_by_key(|(m, _)| (Category::ALL.iter().position(|c| *c == m.category), &m.id));
     let start = page as usize * page_size;
-    let shown: Vec<_> = models.iter().skip(start).take(page_size).collect();
-    let on_sale = models
-        .iter()
-        .filter(|(_, s)| *s == ModelState::OnSale)
-        .count();
+    let shown: Vec<_> = sorted.iter().skip(start).take(page_size).collect();
+    let on_sale = models.iter().filter(|(_, s)| s.on_sale()).count();
     let head = i18n.tf(
         lang,
         "admin-models-head",
@@ -63,22 +110,27 @@ pub fn list(
             .num("total", models.len() as i64)
             .num("on_sale", on_sale as i64),
     );
-    let lines: Vec<String> = shown
-        .iter()
-        .map(|(m, s)| {
-            format!(
-                "{} <code>{}</code> — {}",
-                s.mark(),
-                teloxide::utils::html::escape(&m.id),
-                teloxide::utils::html::escape(m.title.get(code(lang)))
-            )
-        })
-        .collect();
+    let mut lines = Vec::new();
+    let mut category = None;
+    for (m, s) in &shown {
+        if category != Some(m.category) {
+            category = Some(m.category);
+            lines.push(format!("<b>{}</b>", category_name(i18n, lang, m.category)));
+        }
+        let title = m.title.get(code(lang));
+        lines.push(format!(
+            "{} <code>{}</code> — {}",
+            s.mark(),
+            escape(&m.id),
+            escape(title)
+        ));
+    }
     let buttons = shown
         .iter()
         .map(|(m, s)| {
+            let label = format!("{} {}", s.mark(), m.title.get(code(lang)));
             button(
-                format!("{} {}", s.mark(), m.title.get(code(lang))),
+                label,
                 AdminButton::Model {
                     model: m.id.clone(),
                 }
@@ -86,11 +138,10 @@ pub fn list(
             )
         })
         .collect();
+    let has_next = start + page_size < models.len();
     Screen::new(format!("{head}\n\n{}", lines.join("\n")))
         .grid(buttons, 2)
-        .row(pager(page, start + page_size < models.len(), |p| {
-            AdminButton::Models { page: p }
-        }))
+        .row(pager(page, has_next, |p| AdminButton::Models { page: p }))
         .row(vec![home_button(i18n, lang)])
 }
 
@@ -104,19 +155,6 @@ pub fn card(
     stats: Option<&ModelStats>,
 ) -> Screen {
     let range = model.price_range(settings);
-    let state_text = match state {
-        ModelState::OnSale => i18n.t(lang, "admin-model-on-sale"),
-        ModelState::Disabled(reason) => i18n.tf(
-            lang,
-            "admin-model-disabled",
-            &Args::new().text("reason", reason),
-        ),
-        ModelState::Unlisted(reason) => i18n.tf(
-            lang,
-            "admin-model-unlisted",
-            &Args::new().text("reason", reason),
-        ),
-    };
     let runs = stats.map_or(0, |s| s.runs);
     let successes = stats.map_or(0, |s| s.successes);
     let success = if runs > 0 {
@@ -129,11 +167,8 @@ pub fn card(
     let args = Args::new()
         .text("title", model.title.get(code(lang)))
         .text("model", &model.id)
-        .raw(
-            "category",
-            i18n.t(lang, &format!("admin-category-{}", model.category.as_str())),
-        )
-        .raw("state", state_text)
+        .raw("category", category_name(i18n, lang, model.category))
+        .raw("state", state.text(i18n, lang))
         .raw("min", fmt_money(lang, range.min))
         .raw("max", fmt_money(lang, range.max))
         .raw("cost_min", format!("${}", range.min_cost_usd.round_dp(4)))
@@ -143,29 +178,116 @@ pub fn card(
         .raw("revenue", fmt_money(lang, Money::floor(revenue)))
         .raw("kie_cost", format!("${}", kie_cost.round_dp(2)));
     let mut screen = Screen::new(i18n.tf(lang, "admin-model-card", &args));
-    screen = match state {
-        ModelState::Disabled(_) => screen.row(vec![button(
-            i18n.t(lang, "admin-enable"),
-            AdminButton::Enable {
-                model: model.id.clone(),
-            }
-            .encode(),
-        )]),
-        ModelState::OnSale => {
-            screen.text.push_str("\n\n");
-            screen.text.push_str(&i18n.tf(
-                lang,
-                "admin-model-disable-hint",
-                &Args::new().text("model", &model.id),
-            ));
-            screen
-        }
-        ModelState::Unlisted(_) => screen,
-    };
+    if let ModelState::Disabled(_) = state {
+        let enable = AdminButton::Enable {
+            model: model.id.clone(),
+        };
+        screen = screen.row(vec![button(i18n.t(lang, "admin-enable"), enable.encode())]);
+    } else if state.on_sale() {
+        screen.text.push_str("\n\n");
+        screen.text.push_str(&i18n.tf(
+            lang,
+            "admin-model-disable-hint",
+            &Args::new().text("model", &model.id),
+        ));
+    }
+    let models = AdminButton::Models { page: 0 };
     screen
-        .row(vec![button(
-            i18n.t(lang, "admin-models"),
-            AdminButton::Models { page: 0 }.encode(),
-        )])
+        .row(vec![button(i18n.t(lang, "admin-models"), models.encode())])
         .row(vec![home_button(i18n, lang)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn catalog() -> catalog::Catalog {
+        let registry = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../registry");
+        catalog::Catalog::load_dir(&registry).expect("the registry loads")
+    }
+
+    fn disabled(model: &str) -> ModelOverride {
+        ModelOverride {
+            model_id: model.into(),
+            disabled: true,
+            reason: Some("upstream <outage>".into()),
+            changed_by: 1,
+            changed_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn states_come_from_the_registry_the_overrides_and_health() {
+        let catalog = catalog();
+        let model = catalog.get("google/imagen4-fast").expect("a model");
+        assert_eq!(ModelState::of(model, &[], &[]), ModelState::OnSale);
+        let off = ModelState::of(model, &[disabled(&model.id)], &[]);
+        assert_eq!(off, ModelState::Disabled("upstream <outage>".into()));
+        assert!(!off.on_sale());
+    }
+
+    #[test]
+    fn the_list_groups_by_category_and_every_button_fits() {
+        let catalog = catalog();
+        let i18n = I18n::new(&[crate::LOCALE]);
+        let states: Vec<_> = catalog
+            .models()
+            .iter()
+            .map(|m| {
+                (
+                    m,
+                    ModelState::of(m, &[disabled("google/imagen4-fast")], &[]),
+                )
+            })
+            .collect();
+        let first = list(&i18n, Lang::En, 0, 10, &states);
+        assert!(
+            first
+                .text
+                .starts_with(&format!("Models: {} in the registry", states.len())),
+            "{}",
+            first.text
+        );
+        assert!(first.text.contains("<b>Images</b>"), "{}", first.text);
+        let mut page = 0;
+        let mut seen_disabled = false;
+        loop {
+            let screen = list(&i18n, Lang::En, page, 10, &states);
+            seen_disabled |= screen.text.contains("⛔ <code>google/imagen4-fast</code>");
+            for b in screen.rows.concat() {
+                if let teloxide::types::InlineKeyboardButtonKind::CallbackData(d) = &b.kind {
+                    assert!(d.len() <= 64 && AdminButton::decode(d).is_some(), "{d}");
+                }
+            }
+            if !screen.rows.concat().iter().any(|b| b.text == "›") {
+                break;
+            }
+            page += 1;
+        }
+        assert!(seen_disabled, "the disabled model is listed with its mark");
+        assert_eq!(usize::from(page) + 1, states.len().div_ceil(10));
+    }
+
+    #[test]
+    fn a_disabled_models_card_offers_enable_and_escapes_the_reason() {
+        let catalog = catalog();
+        let i18n = I18n::new(&[crate::LOCALE]);
+        let model = catalog.get("google/imagen4-fast").expect("a model");
+        let state = ModelState::of(model, &[disabled(&model.id)], &[]);
+        let registry = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../registry");
+        let settings = pricing::Settings::load(&registry.join("settings.toml")).expect("settings");
+        let card = card(&i18n, Lang::Ru, model, &state, &settings.pricing, None);
+        assert!(
+            card.text.contains("upstream &lt;outage&gt;"),
+            "{}",
+            card.text
+        );
+        assert!(
+            card.rows
+                .concat()
+                .iter()
+                .any(|b| b.text == i18n.t(Lang::Ru, "admin-enable"))
+        );
+    }
 }

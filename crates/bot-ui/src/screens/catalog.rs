@@ -12,6 +12,7 @@ use crate::screens::menu::category_label;
 use crate::state::{Mode, State};
 use crate::{Ui, UiBot};
 use ledger::reports::health::Health;
+use storefront::Storefront;
 use tg_kit::send;
 use tg_kit::{Ctx, HandlerResult};
 
@@ -39,10 +40,10 @@ fn model_list(
     title: String,
     models: &[&Model],
     page: u16,
-    settings: &Settings,
-    free: &[String],
+    store: &Storefront,
     page_action: impl Fn(u16) -> Action,
 ) -> Screen {
+    let settings = store.settings();
     let size = ui.config.page_size.max(1);
     let pages = models.len().div_ceil(size).max(1);
     let page = usize::from(page).min(pages - 1);
@@ -55,7 +56,7 @@ fn model_list(
         let label = format!(
             "{} · {}",
             m.title.get(code(lang)),
-            price_label(ui, lang, m, settings, free.contains(&m.id))
+            price_label(ui, lang, m, settings, store.is_free(&m.id))
         );
         screen = screen.row(vec![button(
             label,
@@ -88,8 +89,6 @@ pub async fn show_category(
     page: u16,
 ) -> HandlerResult {
     let store = ui.store().await?;
-    let settings = store.settings();
-    let free = store.free_models();
     let models: Vec<&Model> = store.in_category(category);
     let title = ui.i18n.tf(
         ctx.lang,
@@ -98,16 +97,9 @@ pub async fn show_category(
             .raw("category", category_label(ui, ctx.lang, category))
             .num("count", models.len() as i64),
     );
-    let screen = model_list(
-        ui,
-        ctx.lang,
-        title,
-        &models,
-        page,
-        settings,
-        &free,
-        |page| Action::Category { category, page },
-    );
+    let screen = model_list(ui, ctx.lang, title, &models, page, &store, |page| {
+        Action::Category { category, page }
+    });
     send::show(bot, ctx.chat, at, &screen).await?;
     Ok(())
 }
@@ -136,7 +128,7 @@ pub async fn show_free(
             .num("per_day", i64::from(settings.free.per_day))
             .num("per_hour", i64::from(settings.free.per_hour)),
     );
-    let screen = model_list(ui, ctx.lang, title, &models, page, settings, &ids, |page| {
+    let screen = model_list(ui, ctx.lang, title, &models, page, &store, |page| {
         Action::Free { page }
     });
     send::show(bot, ctx.chat, at, &screen).await?;
@@ -160,8 +152,7 @@ pub async fn show_popular(
         ui.i18n.t(ctx.lang, "popular-title"),
         &models,
         page,
-        store.settings(),
-        &store.free_models(),
+        &store,
         |page| Action::Popular { page },
     );
     send::show(bot, ctx.chat, at, &screen).await?;
@@ -190,8 +181,6 @@ pub async fn search(
 ) -> HandlerResult {
     let query: String = query.trim().chars().take(MAX_QUERY_CHARS).collect();
     let store = ui.store().await?;
-    let settings = store.settings();
-    let free = store.free_models();
     let hits: Vec<&Model> = store.search(&query).into_iter().take(10).collect();
     if !hits.is_empty() {
         state.mode = Mode::Normal;
@@ -212,9 +201,7 @@ pub async fn search(
                 .num("count", hits.len() as i64),
         )
     };
-    let screen = model_list(ui, ctx.lang, title, &hits, 0, settings, &free, |_| {
-        Action::Search
-    });
+    let screen = model_list(ui, ctx.lang, title, &hits, 0, &store, |_| Action::Search);
     send::send(bot, ctx.chat, &screen).await?;
     Ok(())
 }
