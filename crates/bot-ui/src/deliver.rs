@@ -47,7 +47,14 @@ pub struct TelegramDeliver {
     i18n: Arc<I18n>,
     config: UiConfig,
     last_progress: Mutex<HashMap<i64, Instant>>,
+    alert_recipients: std::sync::RwLock<Option<AlertRecipients>>,
 }
+
+/// Who receives the pipeline's alerts, asked at each alert (the admin panel knows its admins;
+/// `bot` wires it in with [`TelegramDeliver::alert_to`]). Without it, `UiConfig::admin_ids`.
+pub type AlertRecipients = Arc<
+    dyn Fn() -> futures_util::future::BoxFuture<'static, anyhow::Result<Vec<i64>>> + Send + Sync,
+>;
 
 /// The progress message of a job.
 pub fn progress_screen(i18n: &I18n, lang: Lang, job: &Job, title: &str, p: &Progress) -> Screen {
@@ -113,6 +120,26 @@ impl TelegramDeliver {
             i18n,
             config,
             last_progress: Mutex::new(HashMap::new()),
+            alert_recipients: std::sync::RwLock::new(None),
+        }
+    }
+
+    /// Sends alerts to whoever `recipients` names at the time (each in their own language).
+    pub fn alert_to(&self, recipients: AlertRecipients) {
+        *self.alert_recipients.write().unwrap() = Some(recipients);
+    }
+
+    async fn alert_recipients(&self) -> Vec<i64> {
+        let recipients = self.alert_recipients.read().unwrap().clone();
+        match recipients {
+            Some(recipients) => match recipients().await {
+                Ok(ids) => ids,
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading the alert recipients failed; using ADMIN_IDS");
+                    self.config.admin_ids.clone()
+                }
+            },
+            None => self.config.admin_ids.clone(),
         }
     }
 
@@ -552,30 +579,32 @@ impl Deliver for TelegramDeliver {
     }
 
     async fn alert(&self, alert: Alert) {
-        let text = match &alert {
-            Alert::KiePaused { code, message } => self.i18n.tf(
-                Lang::Ru,
-                "alert-kie-paused",
-                &Args::new()
-                    .num("code", i64::from(*code))
-                    .text("message", clip_to(message, 300)),
-            ),
-            Alert::KieResumed => self.i18n.t(Lang::Ru, "alert-kie-resumed"),
-            Alert::LateSuccess { job } => self.i18n.tf(
-                Lang::Ru,
-                "alert-late-success",
-                &Args::new().num("job", *job),
-            ),
-            Alert::AmbiguousSubmit { job } => {
-                self.i18n
-                    .tf(Lang::Ru, "alert-ambiguous", &Args::new().num("job", *job))
-            }
-        };
-        for admin in &self.config.admin_ids {
-            if let Err(e) = send::send(&self.bot, ChatId(*admin), &Screen::new(text.clone())).await
-            {
+        for admin in self.alert_recipients().await {
+            let lang = self.lang_of(ledger::UserId(admin)).await;
+            let text = alert_text(&self.i18n, lang, &alert);
+            if let Err(e) = send::send(&self.bot, ChatId(admin), &Screen::new(text)).await {
                 tracing::warn!(admin, error = %e, "alerting an admin failed");
             }
+        }
+    }
+}
+
+/// An alert in `lang`.
+pub fn alert_text(i18n: &I18n, lang: Lang, alert: &Alert) -> String {
+    match alert {
+        Alert::KiePaused { code, message } => i18n.tf(
+            lang,
+            "alert-kie-paused",
+            &Args::new()
+                .num("code", i64::from(*code))
+                .text("message", clip_to(message, 300)),
+        ),
+        Alert::KieResumed => i18n.t(lang, "alert-kie-resumed"),
+        Alert::LateSuccess { job } => {
+            i18n.tf(lang, "alert-late-success", &Args::new().num("job", *job))
+        }
+        Alert::AmbiguousSubmit { job } => {
+            i18n.tf(lang, "alert-ambiguous", &Args::new().num("job", *job))
         }
     }
 }

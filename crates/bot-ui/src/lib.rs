@@ -45,7 +45,7 @@ use storefront::{Snapshot, StorefrontCache};
 use teloxide::payloads::SetMyCommandsSetters;
 use teloxide::requests::Requester;
 
-pub use deliver::TelegramDeliver;
+pub use deliver::{AlertRecipients, TelegramDeliver, alert_text};
 pub use i18n::LOCALE;
 pub use i18n::{I18n, Lang};
 pub use schema::{

@@ -230,6 +230,17 @@ impl App {
             .await
             .context("ADMIN_IDS: seeding the owners failed")?;
         let pipeline = Pipeline::new(pool.clone(), kie, catalog.clone(), deliver, pipeline_config);
+        // Alerts go to every admin in the database (each in their own language).
+        pipeline.deliverer().alert_to({
+            let pool = pool.clone();
+            Arc::new(move || {
+                let pool = pool.clone();
+                Box::pin(async move {
+                    let rows = admin::roles::admins(&mut *pool.get().await?).await?;
+                    Ok(rows.into_iter().map(|r| r.user_id).collect())
+                })
+            })
+        });
         let ui = Ui::new(
             pool.clone(),
             storefront,
@@ -256,6 +267,14 @@ impl App {
             kie_share,
             metrics.clone(),
             background.clone(),
+        )));
+        // Broadcasts: claims recipients (FOR UPDATE SKIP LOCKED, so instances never share one)
+        // and sends behind the bulk allowance; on stop it finishes the batch in flight.
+        background_tasks.push(tokio::spawn(admin::broadcast::run(
+            bot.clone(),
+            pool.clone(),
+            admin::broadcast::WorkerConfig::new(config.instance_id.clone()),
+            background.clone().cancelled_owned(),
         )));
         let http = HttpState {
             pool: pool.clone(),

@@ -336,7 +336,9 @@ mod tests {
     fn arguments_are_escaped_and_plurals_follow_the_language() {
         let i = I18n::new(&[Locale {
             owner: "test",
-            ru: &["hi = { $name }\ncount = { $count ->\n [one] один\n [few] несколько\n *[other] много\n}"],
+            ru: &[
+                "hi = { $name }\ncount = { $count ->\n [one] один\n [few] несколько\n *[other] много\n}",
+            ],
             en: &["hi = { $name }\ncount = { $count ->\n [one] one\n *[other] many\n}"],
         }]);
         let t = i.tf(Lang::En, "hi", &Args::new().text("name", "<b>Bob</b>"));
