@@ -13,13 +13,19 @@ use std::fmt::Write as _;
 
 use anyhow::{Result, bail};
 use serde::Serialize;
-use stack::{Stack, StackOptions, Step, Transcript, main_journey};
+use stack::{Stack, StackOptions, Step, Transcript, admin_journey, main_journey};
 
 use crate::postgres::Postgres;
 use crate::project;
 
 /// The journeys, in order: language and the fixed user id.
 const JOURNEYS: [(&str, i64); 2] = [("ru", 700_000_001), ("en", 700_000_002)];
+/// The admin journeys, after them: language, the admin's id, and the customer (a user of the
+/// main journey in the same language).
+const ADMIN_JOURNEYS: [(&str, i64, i64); 2] = [
+    ("ru", 700_000_011, 700_000_001),
+    ("en", 700_000_012, 700_000_002),
+];
 
 #[derive(Serialize)]
 struct Summary {
@@ -70,44 +76,48 @@ pub fn run() -> Result<()> {
         .build()?;
     let transcripts = rt.block_on(pg.with_scratch_databases(&[&db], async || {
         let stack = Stack::start(StackOptions::fast(&url)).await?;
-        let mut out = Vec::new();
+        let mut users = Vec::new();
         for (lang, user) in JOURNEYS {
-            out.push(main_journey(&stack, user, lang).await);
+            users.push(main_journey(&stack, user, lang).await);
+        }
+        let mut admins = Vec::new();
+        for (lang, owner, customer) in ADMIN_JOURNEYS {
+            admins.push(admin_journey(&stack, owner, customer, lang).await);
         }
         crate::bench_ui::stop_stack(stack).await;
-        Ok(out)
+        Ok((users, admins))
     }));
     drop(pg);
-    let mut transcripts = transcripts?;
-    for t in &mut transcripts {
+    let (mut transcripts, mut admin_transcripts) = transcripts?;
+    for t in transcripts.iter_mut().chain(admin_transcripts.iter_mut()) {
         for s in &mut t.steps {
             s.bot = normalise(&s.bot);
         }
     }
-    let journeys: Vec<Journey> = transcripts
-        .iter()
-        .zip(JOURNEYS)
-        .map(|(t, (lang, user_id))| Journey {
-            lang,
-            user_id,
-            summary: Summary::of(t.steps.iter()),
-            steps: &t.steps,
-        })
-        .collect();
-    let report = Report {
-        what: "The main journey of the real bot (stack::main_journey) against the Kie \
-               simulator and the fake Telegram, on a fresh database",
-        summary: Summary::of(transcripts.iter().flat_map(|t| t.steps.iter())),
-        journeys,
-    };
-    let dir = project::artifacts_dir();
-    std::fs::create_dir_all(&dir)?;
-    let json = serde_json::to_string_pretty(&report)? + "\n";
-    std::fs::write(dir.join("e2e_flow_check.json"), json)?;
-    std::fs::write(
-        dir.join("e2e_flow_check.md"),
-        markdown(&report, &transcripts),
+    let users = JOURNEYS.map(|(lang, user)| (lang, user));
+    let report = write_report(
+        "e2e_flow_check",
+        "The main journey of the real bot (stack::main_journey) against the Kie \
+         simulator and the fake Telegram, on a fresh database",
+        MAIN_INTRO,
+        &users,
+        &transcripts,
     )?;
+    let admins = ADMIN_JOURNEYS.map(|(lang, owner, _)| (lang, owner));
+    let admin_report = write_report(
+        "e2e_admin_check",
+        "The admin journey of the real bot (stack::admin_journey) after the main journeys, \
+         on the same database",
+        ADMIN_INTRO,
+        &admins,
+        &admin_transcripts,
+    )?;
+    for j in &admin_report.journeys {
+        println!(
+            "e2e admin ({}): {} steps, {} passed, {} failed",
+            j.lang, j.summary.steps, j.summary.passed, j.summary.failed
+        );
+    }
 
     for j in &report.journeys {
         println!(
@@ -122,12 +132,19 @@ pub fn run() -> Result<()> {
             );
         }
     }
-    println!("wrote artifacts/e2e_flow_check.json and artifacts/e2e_flow_check.md");
-    let incomplete: Vec<&str> = transcripts
+    println!("wrote artifacts/e2e_{{flow,admin}}_check.{{json,md}}");
+    let incomplete: Vec<String> = transcripts
         .iter()
         .zip(JOURNEYS)
+        .map(|(t, (lang, _))| (t, lang.to_string()))
+        .chain(
+            admin_transcripts
+                .iter()
+                .zip(ADMIN_JOURNEYS)
+                .map(|(t, (lang, _, _))| (t, format!("admin {lang}"))),
+        )
         .filter(|(t, _)| !t.passed())
-        .map(|(_, (lang, _))| lang)
+        .map(|(_, name)| name)
         .collect();
     if !incomplete.is_empty() {
         bail!(
@@ -143,7 +160,8 @@ pub fn run() -> Result<()> {
 /// from "queued" to "generating" with a percentage; both pass the check, so the transcript keeps
 /// the step's first line shape but not the changing figures.
 fn normalise(bot: &str) -> String {
-    bot.lines()
+    hide_dates(bot)
+        .lines()
         .map(|line| {
             // Percentages and elapsed seconds of progress lines.
             let mut out = String::with_capacity(line.len());
@@ -176,22 +194,93 @@ fn normalise(bot: &str) -> String {
         .join("\n")
 }
 
+/// Replaces the bot's timestamps ("01.12.2026 23:05", "2026-12-01 23:05": `fmt_when`) with
+/// "‹date›": the admin's screens show when users joined and when things happened.
+fn hide_dates(text: &str) -> String {
+    const SHAPES: [&str; 2] = ["dd.dd.dddd dd:dd", "dddd-dd-dd dd:dd"];
+    let chars: Vec<char> = text.chars().collect();
+    let fits = |at: usize, shape: &str| {
+        shape.chars().enumerate().all(|(k, want)| {
+            chars.get(at + k).is_some_and(|&c| match want {
+                'd' => c.is_ascii_digit(),
+                other => c == other,
+            })
+        })
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while at < chars.len() {
+        if SHAPES.iter().any(|shape| fits(at, shape)) {
+            out.push_str("‹date›");
+            at += 16;
+        } else {
+            out.push(chars[at]);
+            at += 1;
+        }
+    }
+    out
+}
+
 fn is_progress(line: &str) -> bool {
     line.contains('⏳') || line.contains('🎨') || line.contains('%')
 }
 
-fn markdown(report: &Report, transcripts: &[Transcript]) -> String {
+const MAIN_INTRO: (&str, &str) = (
+    "End-to-end flow check",
+    "The main journey of the real bot (`stack::main_journey`) against the Kie simulator \
+     and the fake Telegram, on a fresh database: /start → a category → a model → the wizard \
+     (two uploads, the prompt, a choice, a toggle, a number with a refused value) → confirm → \
+     not enough money → a Stars top-up → back to confirm → run → progress → the result as a \
+     photo; then the amount charged is compared with the price shown.",
+);
+
+const ADMIN_INTRO: (&str, &str) = (
+    "End-to-end admin check",
+    "The admin journey of the real bot (`stack::admin_journey`), after the main journeys on \
+     the same database: /admin → find the customer by id → their card → /credit with a \
+     reason → the preview → Confirm → the new balance; the customer is told once; the audit \
+     log shows the credit and the view of the card. Dates are shown as ‹date›.",
+);
+
+/// Writes `artifacts/<name>.{json,md}` and returns the report.
+fn write_report<'a>(
+    name: &str,
+    what: &'static str,
+    intro: (&str, &str),
+    users: &'a [(&'a str, i64)],
+    transcripts: &'a [Transcript],
+) -> Result<Report<'a>> {
+    let journeys: Vec<Journey> = transcripts
+        .iter()
+        .zip(users)
+        .map(|(t, (lang, user_id))| Journey {
+            lang,
+            user_id: *user_id,
+            summary: Summary::of(t.steps.iter()),
+            steps: &t.steps,
+        })
+        .collect();
+    let report = Report {
+        what,
+        summary: Summary::of(transcripts.iter().flat_map(|t| t.steps.iter())),
+        journeys,
+    };
+    let dir = project::artifacts_dir();
+    std::fs::create_dir_all(&dir)?;
+    let json = serde_json::to_string_pretty(&report)? + "\n";
+    std::fs::write(dir.join(format!("{name}.json")), json)?;
+    std::fs::write(
+        dir.join(format!("{name}.md")),
+        markdown(intro, &report, transcripts),
+    )?;
+    Ok(report)
+}
+
+fn markdown((title, intro): (&str, &str), report: &Report, transcripts: &[Transcript]) -> String {
     let mut out = String::new();
     let s = &report.summary;
-    let _ = writeln!(out, "# End-to-end flow check\n");
-    let _ = writeln!(
-        out,
-        "The main journey of the real bot (`stack::main_journey`) against the Kie simulator \
-         and the fake Telegram, on a fresh database: /start → a category → a model → the wizard \
-         (two uploads, the prompt, a choice, a toggle, a number with a refused value) → confirm → \
-         not enough money → a Stars top-up → back to confirm → run → progress → the result as a \
-         photo; then the amount charged is compared with the price shown.\n"
-    );
+    let _ = writeln!(out, "# {title}\n");
+    let _ = writeln!(out, "{intro}\n");
     let _ = writeln!(
         out,
         "Written by `cargo xtask e2e`. **{} steps: {} passed, {} failed.**\n",
@@ -228,5 +317,9 @@ mod tests {
         assert_eq!(normalise("🎨 Generating… 40%"), "🎨 Generating… …%");
         assert_eq!(normalise("⏳ 12 s"), "⏳ … s");
         assert_eq!(normalise("Price: 19 ₽, seed 42"), "Price: 19 ₽, seed 42");
+        assert_eq!(
+            normalise("joined 01.12.2026 23:05 · seen 2026-12-01 23:06."),
+            "joined ‹date› · seen ‹date›."
+        );
     }
 }

@@ -31,7 +31,14 @@ const LAYERS: [(&str, &[&str]); 12] = [
     ("tg-kit", &["pricing", "catalog", "ledger"]),
     (
         "bot-ui",
-        &["pricing", "catalog", "ledger", "storefront", "generation", "tg-kit"],
+        &[
+            "pricing",
+            "catalog",
+            "ledger",
+            "storefront",
+            "generation",
+            "tg-kit",
+        ],
     ),
     (
         "admin",

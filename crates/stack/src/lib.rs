@@ -10,6 +10,8 @@
 //! fake (a tidy test over `cargo metadata` checks it). This crate is for tests, benchmarks,
 //! `cargo xtask e2e` and the `demo` binary that `cargo xtask run` starts without tokens.
 
+mod admin_journey;
+
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -22,6 +24,11 @@ use tg_fake::{ChatMessage, FakeTelegram, FakeUser, UserSpec};
 
 use bot::app::{App, AppConfig};
 use bot::config::Secret;
+
+pub use admin_journey::admin_journey;
+
+/// The owner of every stack built with [`StackOptions::fast`] (its ADMIN_IDS).
+pub const OWNER: i64 = 9_000_001;
 
 /// The token the fake Telegram accepts.
 pub const DEMO_TOKEN: &str = "123456:demo-token";
@@ -49,7 +56,7 @@ impl StackOptions {
             sim_speed: 5.0,
             limits: bot_ui::FloodLimits::lifted(),
             ui: UiConfig {
-                admin_ids: vec![9_000_001],
+                admin_ids: vec![OWNER],
                 progress_interval: Duration::from_millis(300),
                 ..UiConfig::default()
             },
