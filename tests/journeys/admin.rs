@@ -441,6 +441,12 @@ async fn a_disabled_model_cannot_be_run_by_any_path() {
             m.text_or_empty() == done
         })
         .await;
+    let listed = format!("⛔ <code>{model}</code>");
+    owner
+        .say("/models imagen4", move |m| {
+            m.text_or_empty().contains(&listed)
+        })
+        .await;
     let balance_before = rig.balance(customer).await;
     let jobs_before = rig.jobs(customer).await.len();
     let gone = t(lang, "model-gone");
@@ -582,7 +588,8 @@ async fn every_admin_entry_point_refuses_a_non_admin() {
     for name in admin::command::NAMES {
         let text = format!("/{name} {mallory} 100 because");
         let expected = unknown.clone();
-        j.say(&text, move |m| m.text_or_empty().starts_with(&expected)).await;
+        j.say(&text, move |m| m.text_or_empty().starts_with(&expected))
+            .await;
     }
     let at = j.last().id;
     let stale = t(j.lang, "stale-button");
@@ -594,16 +601,122 @@ async fn every_admin_entry_point_refuses_a_non_admin() {
         );
     }
     j.barrier().await;
-    j.check(rig.balance(mallory).await.available.to_string() == "10.00", "no money moved");
+    j.check(
+        rig.balance(mallory).await.available.to_string() == "10.00",
+        "no money moved",
+    );
     for (table, sql) in [
         ("admin_actions", "SELECT count(*) AS n FROM admin_actions"),
         ("broadcasts", "SELECT count(*) AS n FROM broadcasts"),
-        ("audit_log", "SELECT count(*) AS n FROM audit_log WHERE actor_id = 700000801"),
-        ("model_overrides", "SELECT count(*) AS n FROM model_overrides"),
-        ("settings_history", "SELECT count(*) AS n FROM settings_history"),
-        ("banned users", "SELECT count(*) AS n FROM users WHERE banned"),
+        (
+            "audit_log",
+            "SELECT count(*) AS n FROM audit_log WHERE actor_id = 700000801",
+        ),
+        (
+            "model_overrides",
+            "SELECT count(*) AS n FROM model_overrides",
+        ),
+        (
+            "settings_history",
+            "SELECT count(*) AS n FROM settings_history",
+        ),
+        (
+            "banned users",
+            "SELECT count(*) AS n FROM users WHERE banned",
+        ),
     ] {
         j.check(count(&rig, sql).await == 0, &format!("nothing in {table}"));
     }
+    rig.finish().await;
+}
+
+/// Runs `outcomes` (true: success) of `model` for `user` one after another, each to its end.
+async fn runs(rig: &Rig, j: &mut journeys::Journey<'_>, model: &str, outcomes: &[bool]) {
+    for (n, ok) in outcomes.iter().enumerate() {
+        let prompt = if *ok {
+            format!("a calm sea {n}")
+        } else {
+            format!("a stormy sea {n} [sim:fail=501]")
+        };
+        j.order(model, &prompt).await;
+        j.run().await;
+        let user = j.id();
+        rig.wait_db("the run to end", || async {
+            let ended = rig
+                .jobs(user)
+                .await
+                .iter()
+                .filter(|job| job.state.is_final())
+                .count();
+            (ended > n).then_some(())
+        })
+        .await;
+    }
+}
+
+async fn card_of(j: &mut journeys::Journey<'_>, model: &str) -> tg_fake::ChatMessage {
+    let menu = j.start().await;
+    j.press_data(menu.id, &format!("o:{model}"), |m| {
+        m.text_or_empty().contains('₽')
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_that_often_fails_says_so_on_its_card() {
+    let rig = Rig::start().await;
+    let model = "google/imagen4-fast";
+    let customer = 700_000_901;
+    rig.journey(customer, "Hana", "en").start().await;
+    rig.credit(customer, "200").await;
+    let mut j = rig.journey(customer, "Hana", "en");
+    // Three failures in five runs, the last three not all failed: "often fails".
+    runs(&rig, &mut j, model, &[true, false, false, true, false]).await;
+    let failing = plain(&t(j.lang, "card-failing"));
+    let card = card_of(&mut j, model).await;
+    j.check(card.text_or_empty().contains(&failing), "the card warns");
+    j.check(
+        card.button(&t(j.lang, "card-generate")).is_some(),
+        "and still sells it",
+    );
+    rig.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_model_is_shown_unavailable_instead_of_sold() {
+    let rig = Rig::start().await;
+    let model = "google/imagen4-fast";
+    let customer = 700_000_902;
+    rig.journey(customer, "Ivan", "ru").start().await;
+    rig.credit(customer, "200").await;
+    let mut j = rig.journey(customer, "Ivan", "ru");
+    // The last three runs all failed: broken.
+    runs(&rig, &mut j, model, &[true, false, false, false]).await;
+    let broken = plain(&t(j.lang, "card-broken"));
+    let card = card_of(&mut j, model).await;
+    j.check(
+        card.text_or_empty().contains(&broken),
+        "the card says it is unavailable",
+    );
+    j.check(
+        card.button(&t(j.lang, "card-generate")).is_none(),
+        "and offers no Generate",
+    );
+    let jobs = rig.jobs(customer).await;
+    let succeeded = |job: &&ledger::Job| {
+        matches!(
+            job.state,
+            ledger::JobState::Delivered | ledger::JobState::Succeeded
+        )
+    };
+    let charged = jobs
+        .iter()
+        .filter(succeeded)
+        .fold(pricing::Money::ZERO, |sum, job| sum + job.price);
+    let balance = rig.balance(customer).await;
+    j.check(
+        balance.available == pricing::Money::parse("200").unwrap() - charged,
+        &format!("only the success was charged ({charged}): {balance:?}"),
+    );
     rig.finish().await;
 }

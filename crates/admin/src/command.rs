@@ -70,6 +70,11 @@ pub enum AdminCommand {
         /// Whom.
         user: i64,
     },
+    /// `/models <words>`: models whose id, title or tags match, with their states.
+    Models {
+        /// What to look for.
+        query: String,
+    },
     /// `/log`, `/log user <id>`, `/log admin <id>`, `/log kind <action>`: the audit log.
     Log {
         /// Which records (`None`: all).
@@ -130,7 +135,7 @@ pub enum AdminCommand {
 
 /// Every admin command's name (a non-admin who sends one gets the user interface's answer to
 /// an unknown command).
-pub const NAMES: [&str; 18] = [
+pub const NAMES: [&str; 19] = [
     "admin",
     "find",
     "credit",
@@ -142,6 +147,7 @@ pub const NAMES: [&str; 18] = [
     "grant",
     "revoke",
     "log",
+    "models",
     "refund",
     "refundjob",
     "settings",
@@ -206,6 +212,7 @@ fn parse_args(name: &str, args: &str) -> Option<AdminCommand> {
             role: rest.to_string(),
         },
         "revoke" if rest.is_empty() => AdminCommand::Revoke { user: user()? },
+        "models" => AdminCommand::Models { query: text(args)? },
         "log" => AdminCommand::Log {
             filter: log_filter(first, rest)?,
         },
@@ -288,6 +295,13 @@ mod tests {
 
     #[test]
     fn commands_parse_with_their_arguments() {
+        assert_eq!(
+            parse("/models veo 3"),
+            Some(Ok(AdminCommand::Models {
+                query: "veo 3".into()
+            }))
+        );
+        assert!(matches!(parse("/models"), Some(Err("models"))));
         assert_eq!(parse("/admin"), Some(Ok(AdminCommand::Home)));
         assert_eq!(parse("/admin@kie_bot"), Some(Ok(AdminCommand::Home)));
         assert_eq!(

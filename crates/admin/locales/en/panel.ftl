@@ -9,7 +9,7 @@ admin-home = <b>Admin panel</b> · { $role }
     Users: { $users } · active today: { $active } · paying: { $paying }
 
     Users: /find · money: /credit, /debit, /refund, /refundjob · access: /ban, /unban
-    Models: /disable, /enable, /free · prices: /settings, /set · /log · /broadcast, /broadcasts · admins: /grant, /revoke
+    Models: /models, /disable, /enable, /free · prices: /settings, /set · /log · /broadcast, /broadcasts · admins: /grant, /revoke
 admin-home-kie = Kie balance: { $credits } credits
 admin-home-kie-unknown = Kie balance: unknown (Kie did not answer)
 admin-home-paused = ⏸ paused (Kie refuses tasks)
@@ -117,3 +117,5 @@ admin-usage-disable = Usage: <code>/disable model_id reason</code>
 admin-usage-enable = Usage: <code>/enable model_id</code>
 admin-usage-grant = Usage: <code>/grant user_id support</code> or <code>/grant user_id owner</code>
 admin-usage-revoke = Usage: <code>/revoke user_id</code>
+admin-models-none = No model matches “{ $query }”.
+admin-usage-models = Usage: <code>/models words</code> — an id, a title or a tag, e.g. <code>/models veo</code>

@@ -9,7 +9,7 @@ admin-home = <b>Панель администратора</b> · { $role }
     Пользователи: { $users } · активны сегодня: { $active } · платящие: { $paying }
 
     Пользователи: /find · деньги: /credit, /debit, /refund, /refundjob · доступ: /ban, /unban
-    Модели: /disable, /enable, /free · цены: /settings, /set · /log · /broadcast, /broadcasts · админы: /grant, /revoke
+    Модели: /models, /disable, /enable, /free · цены: /settings, /set · /log · /broadcast, /broadcasts · админы: /grant, /revoke
 admin-home-kie = Баланс Kie: { $credits } кредитов
 admin-home-kie-unknown = Баланс Kie: неизвестен (Kie не ответил)
 admin-home-paused = ⏸ на паузе (Kie не принимает задачи)
@@ -117,3 +117,5 @@ admin-usage-disable = Так: <code>/disable model_id причина</code>
 admin-usage-enable = Так: <code>/enable model_id</code>
 admin-usage-grant = Так: <code>/grant user_id support</code> или <code>/grant user_id owner</code>
 admin-usage-revoke = Так: <code>/revoke user_id</code>
+admin-models-none = По запросу «{ $query }» моделей нет.
+admin-usage-models = Так: <code>/models слова</code> — id, название или тег, например <code>/models veo</code>

@@ -70,6 +70,9 @@ pub async fn command(
         AdminCommand::Find { query } => {
             return users::find(&bot, &admin, &ctx, actor, &query).await;
         }
+        AdminCommand::Models { query } => {
+            return models::search(&bot, &admin, &ctx, &query).await;
+        }
         AdminCommand::Log { filter } => {
             return log::page(&bot, &admin, &ctx, actor, None, filter.as_ref(), None).await;
         }

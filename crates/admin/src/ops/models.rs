@@ -27,6 +27,26 @@ pub async fn list(
     show_screen(bot, ctx, at, &screen).await
 }
 
+/// Models matching `query` (id, titles, tags), with their states: at most one page.
+pub async fn search(bot: &UiBot, admin: &Admin, ctx: &Ctx, query: &str) -> HandlerResult {
+    const MAX_HITS: usize = 20;
+    let (overrides, health) = read_states(admin).await?;
+    let hits: Vec<_> = admin
+        .catalog
+        .search(query)
+        .into_iter()
+        .take(MAX_HITS)
+        .map(|m| (m, ModelState::of(m, &overrides, &health)))
+        .collect();
+    let screen = if hits.is_empty() {
+        let args = tg_kit::Args::new().text("query", query);
+        Screen::new(admin.i18n.tf(ctx.lang, "admin-models-none", &args))
+    } else {
+        models::list(&admin.i18n, ctx.lang, 0, hits.len(), &hits)
+    };
+    super::send_screen(bot, ctx, &screen).await
+}
+
 /// A model's admin card with its last 30 days.
 pub async fn card(
     bot: &UiBot,
