@@ -34,6 +34,15 @@ pub(crate) async fn deliver(shared: Arc<Shared>, d: Delivery) {
 async fn deliver_all(shared: &Arc<Shared>, d: &Delivery) {
     let c = &shared.config;
     for _ in 0..c.callback_repeats.max(1) {
+        for body in &d.bodies {
+            deliver_body(shared, d, body).await;
+        }
+    }
+}
+
+async fn deliver_body(shared: &Arc<Shared>, d: &Delivery, body: &serde_json::Value) {
+    let c = &shared.config;
+    {
         for attempt in 0..=c.callback_retries {
             if attempt > 0 {
                 let backoff = c.callback_backoff * 2u32.saturating_pow(attempt - 1);
@@ -45,7 +54,7 @@ async fn deliver_all(shared: &Arc<Shared>, d: &Delivery) {
                     st.tasks[i].callback_attempts += 1;
                 }
             });
-            let acked = send_once(shared, d).await;
+            let acked = send_once(shared, d, body).await;
             if acked {
                 shared.with_state(|st, _| {
                     st.stats.callbacks_acknowledged += 1;
@@ -62,13 +71,13 @@ async fn deliver_all(shared: &Arc<Shared>, d: &Delivery) {
     }
 }
 
-async fn send_once(shared: &Shared, d: &Delivery) -> bool {
+async fn send_once(shared: &Shared, d: &Delivery, body: &serde_json::Value) -> bool {
     let c = &shared.config;
     let mut req = shared
         .http
         .post(&d.url)
         .timeout(c.scaled(c.callback_timeout))
-        .json(&d.body);
+        .json(body);
     if let Some(key) = &c.hmac_key {
         let ts = SystemTime::now()
             .duration_since(UNIX_EPOCH)

@@ -43,6 +43,14 @@
 //!   fileName, filePath, downloadUrl, fileSize, mimeType, uploadedAt}}`; bad base64 is `400`.
 //!   Files are kept in memory; the same `uploadPath/fileName` overwrites.
 //!
+//! # Own-endpoint families
+//! Veo 3.1, Suno, Midjourney, Runway, Runway Aleph, Flux Kontext and 4o Image are served on
+//! their documented paths (`data/kie-api-families.json`, see `families/mod.rs`) with the same
+//! key, rate limits, credits, scripts, markers, faults and callback signing as the Market API,
+//! each answering in its own status and callback shapes. Market `recordInfo` does not report
+//! family tasks. `script_for_model` keys for families: the request's `model` (e.g.
+//! `veo3_fast`, `V4_5`), else the family id (`midjourney`, `runway`, `runway_aleph`, …).
+//!
 //! # Tasks, results and callbacks
 //! A task goes `waiting → queuing → generating → success|fail`, computed lazily from the time
 //! since creation ([`Timing`], with seeded jitter). A timer per task settles it at its end even
@@ -96,6 +104,7 @@
 
 mod callback;
 mod docs;
+mod families;
 mod media;
 mod server;
 mod state;

@@ -23,7 +23,7 @@ use crate::{Endpoint, Fault, Outcome};
 /// 2 MB default.
 const UPLOAD_BODY_LIMIT: usize = 256 * 1024 * 1024;
 
-type Sim = State<Arc<Shared>>;
+pub(crate) type Sim = State<Arc<Shared>>;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let big = || DefaultBodyLimit::max(UPLOAD_BODY_LIMIT);
@@ -36,6 +36,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/api/file-stream-upload", post(upload_stream).layer(big()))
         .route("/api/file-url-upload", post(upload_url))
         .route("/files/{*path}", get(file))
+        .merge(crate::families::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
@@ -44,7 +45,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 // ---------------------------------------------------------------------------------------------
 // Envelopes
 
-fn envelope(status: StatusCode, code: u16, msg: &str, data: Value) -> Response {
+pub(crate) fn envelope(status: StatusCode, code: u16, msg: &str, data: Value) -> Response {
     (
         status,
         axum::Json(json!({"code": code, "msg": msg, "data": data})),
@@ -52,16 +53,16 @@ fn envelope(status: StatusCode, code: u16, msg: &str, data: Value) -> Response {
         .into_response()
 }
 
-fn ok(data: Value) -> Response {
+pub(crate) fn ok(data: Value) -> Response {
     envelope(StatusCode::OK, 200, "success", data)
 }
 
 /// Kie reports most errors with HTTP 200 and the code in the body (kie-api.md §2.1).
-fn error(code: u16, msg: &str) -> Response {
+pub(crate) fn error(code: u16, msg: &str) -> Response {
     envelope(StatusCode::OK, code, msg, Value::Null)
 }
 
-fn rate_limited() -> Response {
+pub(crate) fn rate_limited() -> Response {
     envelope(
         StatusCode::TOO_MANY_REQUESTS,
         429,
@@ -89,7 +90,7 @@ async fn not_found() -> Response {
     envelope(StatusCode::NOT_FOUND, 404, "Not found", Value::Null)
 }
 
-fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
+pub(crate) fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
     let Some(value) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -102,14 +103,14 @@ fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
     scheme.eq_ignore_ascii_case("bearer") && key.trim() == shared.config.api_key
 }
 
-const NO_ACCESS: &str = "You do not have access permissions";
+pub(crate) const NO_ACCESS: &str = "You do not have access permissions";
 
 // ---------------------------------------------------------------------------------------------
 // Faults
 
 /// Applies an injected fault for `endpoint`, if one is armed, around the real handler `work`
 /// (a future, so nothing happens unless it is awaited).
-async fn guarded(
+pub(crate) async fn guarded(
     shared: &Arc<Shared>,
     endpoint: Endpoint,
     work: impl Future<Output = Response>,
@@ -317,6 +318,8 @@ fn create_task_inner(shared: &Arc<Shared>, headers: &HeaderMap, body: &[u8]) -> 
             credits_consumed: 0.0,
             callback_attempts: 0,
             callback_acks: 0,
+            cost,
+            family: None,
         };
         st.insert(task, cost);
         Ok((id, record_id, plan.done))
@@ -340,7 +343,7 @@ fn create_task_inner(shared: &Arc<Shared>, headers: &HeaderMap, body: &[u8]) -> 
 
 /// The demo markers in a `prompt` or `text` input: `[sim:fail=NNN]`, `[sim:slow]`,
 /// `[sim:never]`. Returns the outcome they ask for and whether timings are stretched tenfold.
-fn markers(input: &Map<String, Value>) -> (Option<Outcome>, bool) {
+pub(crate) fn markers(input: &Map<String, Value>) -> (Option<Outcome>, bool) {
     let mut outcome = None;
     let mut slow = false;
     for key in ["prompt", "text"] {
@@ -398,7 +401,7 @@ async fn record_info(State(shared): Sim, headers: HeaderMap, RawQuery(q): RawQue
             let Some(task_id) = task_id.filter(|t| !t.is_empty()) else {
                 return error(400, "taskId parameter is required");
             };
-            let Some(i) = st.find(&task_id) else {
+            let Some(i) = st.find(&task_id).filter(|&i| st.tasks[i].family.is_none()) else {
                 return error(404, "Task not found");
             };
             st.settle(i, now, &shared.config, &base);
@@ -483,20 +486,24 @@ fn lookup_file(shared: &Arc<Shared>, path: &str) -> Option<(Bytes, String)> {
     if let Some(name) = path.strip_prefix("r/") {
         let (stem, ext) = name.rsplit_once('.')?;
         let (task_id, index) = stem.rsplit_once('_')?;
-        let index: usize = index.parse().ok()?;
+        // `<taskId>_c<i>.png`: the cover / thumbnail image of result `i` (family tasks).
+        let cover = index.starts_with('c');
+        let index: usize = index.trim_start_matches('c').parse().ok()?;
         let base = shared.base.clone();
         return shared.with_state(|st, now| {
             let i = st.find(task_id)?;
             st.settle(i, now, &shared.config, &base);
             let task = &st.tasks[i];
             let success = task.ending.as_ref().is_some_and(|e| e.success);
-            let media = task.media;
-            (success && index < task.result_count && media.extension() == Some(ext)).then(|| {
-                (
-                    Bytes::from_static(media.bytes()),
-                    media.content_type().to_owned(),
-                )
-            })
+            let media = if cover { MediaKind::Png } else { task.media };
+            (success && index < task.result_count.max(1) && media.extension() == Some(ext)).then(
+                || {
+                    (
+                        Bytes::from_static(media.bytes()),
+                        media.content_type().to_owned(),
+                    )
+                },
+            )
         });
     }
     let key = path.strip_prefix("u/")?;

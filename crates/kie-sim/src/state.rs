@@ -154,10 +154,14 @@ pub(crate) struct Task {
     pub(crate) credits_consumed: f64,
     pub(crate) callback_attempts: u32,
     pub(crate) callback_acks: u32,
+    /// Credits this task costs (reserved at create, debited on success).
+    pub(crate) cost: f64,
+    /// Set for tasks of Kie's own-endpoint families (Veo, Suno, …), `None` for Market tasks.
+    pub(crate) family: Option<crate::families::FamilyTask>,
 }
 
 impl Task {
-    fn wall(&self, at: Instant) -> SystemTime {
+    pub(crate) fn wall(&self, at: Instant) -> SystemTime {
         self.created_wall + at.saturating_duration_since(self.plan.created)
     }
 
@@ -268,7 +272,8 @@ impl Task {
 pub(crate) struct Delivery {
     pub(crate) task_id: String,
     pub(crate) url: String,
-    pub(crate) body: Value,
+    /// Bodies delivered in order (Suno's stage callbacks come before the final one).
+    pub(crate) bodies: Vec<Value>,
 }
 
 /// An uploaded file, kept in memory.
@@ -380,13 +385,13 @@ impl State {
 
     /// Finalises task `i` if its end is due: decides success or failure, debits credits,
     /// builds the result and queues the callback.
-    pub(crate) fn settle(&mut self, i: usize, now: Instant, config: &SimConfig, base: &str) {
+    pub(crate) fn settle(&mut self, i: usize, now: Instant, _config: &SimConfig, base: &str) {
         let task = &self.tasks[i];
         if task.ending.is_some() || task.plan.phase_at(now) != Phase::Due {
             return;
         }
         let at = task.plan.done.unwrap_or(now).min(now);
-        let cost = config.credits_per_task;
+        let cost = task.cost;
         let ending = match &task.outcome {
             Outcome::Fail { code, msg } => Ending {
                 at,
@@ -415,7 +420,18 @@ impl State {
         task.credits_consumed = if ending.success { cost } else { 0.0 };
         let success = ending.success;
         task.ending = Some(ending);
+        let family_bodies = task
+            .family
+            .as_ref()
+            .map(|_| crate::families::callback_bodies(task, now, base));
         let delivery = task.call_back_url.clone().map(|url| {
+            if let Some(bodies) = family_bodies {
+                return Delivery {
+                    task_id: task.id.clone(),
+                    url,
+                    bodies,
+                };
+            }
             let (code, msg) = if success {
                 (200, "Playground task completed successfully.".to_string())
             } else {
@@ -424,7 +440,7 @@ impl State {
             Delivery {
                 task_id: task.id.clone(),
                 url,
-                body: json!({"code": code, "msg": msg, "data": task.record_json(now)}),
+                bodies: vec![json!({"code": code, "msg": msg, "data": task.record_json(now)})],
             }
         });
         self.finished.push(delivery);
