@@ -123,7 +123,7 @@ pub type CallObserver = Arc<dyn Fn(&'static str, &str) + Send + Sync>;
 
 /// Which limiter and retry policy a call uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     /// createTask: create limiter; only provably-not-sent failures retried.
     Create,
     /// recordInfo: status limiter; idempotent.
@@ -189,7 +189,12 @@ impl KieClient {
         &self.inner.stats
     }
 
-    fn api(&self, path: &str) -> Url {
+    /// The shared HTTP client (for the family calls in [`crate::families`]).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    pub(crate) fn api(&self, path: &str) -> Url {
         self.inner
             .config
             .api_base
@@ -442,7 +447,7 @@ impl KieClient {
     }
 
     /// One logical call: limiter, send, classify, retry what is safe.
-    async fn call(
+    pub(crate) async fn call(
         &self,
         endpoint: &'static str,
         kind: Kind,

@@ -13,6 +13,10 @@
 //! - **Rate limits** are shared by every caller of one client (one client per API key): at most
 //!   20 creates per 10 s and 10 status queries per second by default. Callers wait their turn in
 //!   FIFO order instead of receiving 429s.
+//! - **Own-endpoint families** (Veo, Suno, Runway, Aleph, Flux Kontext, 4o Image, Midjourney):
+//!   [`families`] — typed requests, [`KieClient::create_family_task`],
+//!   [`KieClient::family_record`] and [`families::parse_family_callback`], all read into one
+//!   [`families::FamilyRecord`], with the same error taxonomy and the same shared limits.
 //!
 //! # What it must never do
 //! - Retry `createTask` after the request may have reached Kie (timeouts, dropped connections,
@@ -22,14 +26,12 @@
 //!   the key travels only in the `Authorization` header of requests to the configured Kie hosts
 //!   (never to result hosts).
 //! - Know anything of rubles, users or Telegram.
-//!
-//! Legacy (non-Market) families — Veo, Runway, Suno, 4o-image, Flux Kontext, Midjourney — are not
-//! implemented: the registry sells none of them (its format schema allows only `"api": "market"`).
 
 mod callback;
 mod client;
 mod config;
 mod error;
+pub mod families;
 mod limiter;
 mod record;
 
