@@ -29,6 +29,7 @@ mod admin_broadcast;
 mod admin_money;
 mod admin_reports;
 mod duplicates;
+mod favourites;
 mod forged;
 mod history;
 mod input;

@@ -265,3 +265,26 @@ alert-kie-resumed = ✅ Kie accepts tasks again; runs resumed.
 alert-late-success = ℹ️ Job #{ $job } succeeded after its money was released: Kie was paid, the user was not charged.
 alert-ambiguous = ⚠️ Job #{ $job }: createTask outcome unknown; Kie may have been paid.
 unknown-command = I don't know that command. These are mine:
+
+## Favourites and presets.
+menu-favourites = ⭐ Favourites ({ $count })
+favourites-title = <b>⭐ Your favourite models</b>
+card-star = ☆ Add to favourites
+card-unstar = ⭐ In favourites · remove
+favourite-added = ⭐ Added to your favourites.
+favourite-removed = Removed from your favourites.
+favourites-full = You already have { $max } favourites. Remove one first.
+preset-save = 💾 Save as preset
+preset-use = ▶️ Use preset:
+preset-delete = 🗑
+wizard-presets = 💾 Start from one of your presets below, or go on as usual.
+preset-ask = 💾 Send a name for the preset (1–{ $max } characters). The same name replaces an existing preset.
+preset-no-files = Files are not saved in presets, only settings: you will be asked for the files again.
+preset-name-bad = ⚠️ A preset name is 1 to { $max } characters. Please send another name.
+preset-saved = 💾 Preset “{ $name }” saved. It is offered first the next time you open { $model }.
+preset-replaced = 💾 Preset “{ $name }” updated with these settings.
+preset-full = ⚠️ You already have { $max } presets for this model. Delete one (🗑 when you open the model) and save again.
+preset-incomplete = Some settings are missing or no longer valid: check them before saving a preset.
+preset-applied = 💾 Preset “{ $name }” applied.
+preset-deleted = 🗑 Preset deleted.
+preset-source-gone = That order is no longer available, so nothing was saved.

@@ -35,6 +35,25 @@ pub enum Action {
         /// Page, from 0.
         page: u16,
     },
+    /// A page of the user's favourite models (those on sale).
+    Favourites {
+        /// Page, from 0.
+        page: u16,
+    },
+    /// Star (`on`) or unstar a model from its card.
+    Star {
+        /// The model id.
+        model: String,
+        /// Star it (true) or unstar it.
+        on: bool,
+    },
+    /// One of the user's presets (ownership is re-checked on press).
+    Preset {
+        /// The preset id.
+        id: i64,
+        /// What to do.
+        op: PresetOp,
+    },
     /// Ask for a search query.
     Search,
     /// A model's card.
@@ -134,6 +153,8 @@ pub enum WizardOp {
     Continue,
     /// Run (the confirm screen's button).
     Run,
+    /// Save the wizard's settings as a named preset (asks for the name).
+    SavePreset,
     /// Leave the wizard.
     Cancel,
 }
@@ -151,6 +172,17 @@ pub enum JobOp {
     NewPrompt,
     /// Send its result again.
     Redeliver,
+    /// Save its parameters as a named preset (asks for the name).
+    SavePreset,
+}
+
+/// What to do with a preset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PresetOp {
+    /// Fill a new wizard with it.
+    Apply,
+    /// Delete it.
+    Delete,
 }
 
 impl Action {
@@ -161,6 +193,15 @@ impl Action {
             Action::Category { category, page } => format!("c:{}:{page}", category.as_str()),
             Action::Free { page } => format!("f:{page}"),
             Action::Popular { page } => format!("p:{page}"),
+            Action::Favourites { page } => format!("v:{page}"),
+            Action::Star { model, on } => format!("z:{}:{model}", u8::from(*on)),
+            Action::Preset { id, op } => {
+                let op = match op {
+                    PresetOp::Apply => "u",
+                    PresetOp::Delete => "d",
+                };
+                format!("q:{id}:{op}")
+            }
             Action::Search => "s".into(),
             Action::Card { model } => format!("o:{model}"),
             Action::Generate { model } => format!("g:{model}"),
@@ -175,6 +216,7 @@ impl Action {
                     WizardOp::Settings => "s".into(),
                     WizardOp::Continue => "k".into(),
                     WizardOp::Run => "r".into(),
+                    WizardOp::SavePreset => "v".into(),
                     WizardOp::Cancel => "x".into(),
                 };
                 format!("w:{rev}:{op}")
@@ -186,6 +228,7 @@ impl Action {
                     JobOp::Rerun => "r",
                     JobOp::NewPrompt => "n",
                     JobOp::Redeliver => "d",
+                    JobOp::SavePreset => "v",
                 };
                 format!("j:{job}:{op}")
             }
@@ -235,6 +278,31 @@ impl Action {
             }
             ("f", Some(p)) => Action::Free { page: number(p)? },
             ("p", Some(p)) => Action::Popular { page: number(p)? },
+            ("v", Some(p)) => Action::Favourites { page: number(p)? },
+            ("z", Some(r)) => {
+                let (on, m) = r.split_once(':')?;
+                let on = match on {
+                    "0" => false,
+                    "1" => true,
+                    _ => return None,
+                };
+                Action::Star {
+                    model: model_id(m)?,
+                    on,
+                }
+            }
+            ("q", Some(r)) => {
+                let (id, op) = r.split_once(':')?;
+                let op = match op {
+                    "u" => PresetOp::Apply,
+                    "d" => PresetOp::Delete,
+                    _ => return None,
+                };
+                Action::Preset {
+                    id: number(id)?,
+                    op,
+                }
+            }
             ("o", Some(m)) => Action::Card {
                 model: model_id(m)?,
             },
@@ -252,6 +320,7 @@ impl Action {
                     "r" => JobOp::Rerun,
                     "n" => JobOp::NewPrompt,
                     "d" => JobOp::Redeliver,
+                    "v" => JobOp::SavePreset,
                     _ => return None,
                 };
                 Action::Job {
@@ -286,6 +355,7 @@ impl Action {
                     ["s"] => WizardOp::Settings,
                     ["k"] => WizardOp::Continue,
                     ["r"] => WizardOp::Run,
+                    ["v"] => WizardOp::SavePreset,
                     ["x"] => WizardOp::Cancel,
                     _ => return None,
                 };
@@ -317,7 +387,34 @@ mod tests {
             Action::Card {
                 model: long_model.clone(),
             },
-            Action::Generate { model: long_model },
+            Action::Generate {
+                model: long_model.clone(),
+            },
+            Action::Favourites { page: 65535 },
+            Action::Star {
+                model: long_model.clone(),
+                on: true,
+            },
+            Action::Star {
+                model: long_model,
+                on: false,
+            },
+            Action::Preset {
+                id: i64::MAX,
+                op: PresetOp::Apply,
+            },
+            Action::Preset {
+                id: 1,
+                op: PresetOp::Delete,
+            },
+            Action::Wizard {
+                rev: u32::MAX,
+                op: WizardOp::SavePreset,
+            },
+            Action::Job {
+                job: i64::MAX,
+                op: JobOp::SavePreset,
+            },
             Action::Wizard {
                 rev: u32::MAX,
                 op: WizardOp::Choose {
@@ -391,6 +488,20 @@ mod tests {
             "l:de",
             "t:1.5",
             "h:",
+            "v",
+            "v:",
+            "v:01",
+            "z:1",
+            "z:2:a/b",
+            "z:1:../x",
+            "z::a/b",
+            "q:5",
+            "q:5:x",
+            "q:-5:u",
+            "q:05:u",
+            "q::u",
+            "w:1:v:1",
+            "j:5:v:1",
         ] {
             assert_eq!(Action::decode(bad), None, "{bad:?} must be refused");
         }

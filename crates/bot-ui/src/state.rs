@@ -35,6 +35,12 @@ pub enum Mode {
     Search,
     /// A number of Stars to top up.
     TopUpAmount,
+    /// The name of a preset to save: of the wizard in progress (`job: None`) or of one of the
+    /// user's jobs (re-checked for its owner when the name arrives).
+    PresetName {
+        /// The job whose parameters are saved; `None`: the wizard's.
+        job: Option<i64>,
+    },
 }
 
 /// A generation being set up.

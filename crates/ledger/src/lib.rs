@@ -29,6 +29,7 @@
 mod audit;
 mod db;
 mod error;
+mod favourites;
 mod free;
 mod history;
 mod invariants;
@@ -51,6 +52,11 @@ pub use audit::{AuditFilter, AuditRecord, audit_page, recent_audit, record_audit
 pub use db::{MIGRATIONS, Pool, PooledConnection, connect_pool, migrate};
 pub use diesel_async::AsyncPgConnection;
 pub use error::LedgerError;
+pub use favourites::{
+    MAX_FAVOURITES, MAX_PRESET_NAME_CHARS, MAX_PRESETS_PER_MODEL, Preset, SaveOutcome, StarOutcome,
+    delete_preset, favourites, is_favourite, preset, presets, save_preset, star, unstar,
+    valid_preset_name,
+};
 pub use free::free_budget_spent;
 pub use free::{
     FreeHoldOutcome, FreeLimits, FreeOutcome, consume_free, free_quota, hold_free, restore_free,

@@ -31,6 +31,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    favourites (user_id, model_id) {
+        user_id -> Int8,
+        model_id -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     free_budget_days (day) {
         day -> Date,
         spent_usd -> Numeric,
@@ -175,6 +183,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    presets (id) {
+        id -> Int8,
+        user_id -> Int8,
+        model_id -> Text,
+        name -> Text,
+        input -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     processed_updates (update_id) {
         update_id -> Int8,
         processed_at -> Timestamptz,
@@ -219,6 +238,7 @@ diesel::table! {
 }
 
 diesel::joinable!(accounts -> users (user_id));
+diesel::joinable!(favourites -> users (user_id));
 diesel::joinable!(free_usage -> users (user_id));
 diesel::joinable!(holds -> accounts (user_id));
 diesel::joinable!(holds -> jobs (job_id));
@@ -230,11 +250,13 @@ diesel::joinable!(ledger_entries -> jobs (job_id));
 diesel::joinable!(ledger_entries -> payments (payment_id));
 diesel::joinable!(payments -> accounts (user_id));
 diesel::joinable!(pipeline_events -> jobs (job_id));
+diesel::joinable!(presets -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     audit_log,
     dialogues,
+    favourites,
     free_budget_days,
     free_usage,
     holds,
@@ -244,6 +266,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     model_overrides,
     payments,
     pipeline_events,
+    presets,
     processed_updates,
     service_flags,
     settings_history,

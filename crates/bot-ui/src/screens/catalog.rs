@@ -3,7 +3,7 @@
 
 use catalog::{Category, Model};
 use pricing::{FreeStatus, Settings};
-use teloxide::types::MessageId;
+use teloxide::types::{CallbackQueryId, MessageId};
 
 use crate::callback::Action;
 use crate::i18n::{Args, Lang, code, fmt_money};
@@ -13,6 +13,7 @@ use crate::state::{Mode, State};
 use crate::{Ui, UiBot};
 use ledger::reports::health::Health;
 use storefront::Storefront;
+use tg_kit::ctx::answer;
 use tg_kit::send;
 use tg_kit::{Ctx, HandlerResult};
 
@@ -135,6 +136,80 @@ pub async fn show_free(
     Ok(())
 }
 
+/// The user's favourites that are on sale in `store`, oldest first. A favourite taken off sale
+/// is hidden, not deleted: it comes back when the model does.
+pub async fn favourites_on_sale(
+    ui: &Ui,
+    ctx: &Ctx,
+    store: &Storefront,
+) -> anyhow::Result<Vec<String>> {
+    let ids = ledger::favourites(&mut *ui.db().await?, ctx.user.id).await?;
+    Ok(ids
+        .into_iter()
+        .filter(|id| store.on_sale(id).is_some() && ui.catalog.get(id).is_some())
+        .collect())
+}
+
+/// The user's favourite models (those on sale).
+pub async fn show_favourites(
+    bot: &UiBot,
+    ui: &Ui,
+    ctx: &Ctx,
+    at: Option<MessageId>,
+    page: u16,
+) -> HandlerResult {
+    let store = ui.store().await?;
+    let ids = favourites_on_sale(ui, ctx, &store).await?;
+    let models = by_ids(ui, &ids);
+    let screen = model_list(
+        ui,
+        ctx.lang,
+        ui.i18n.t(ctx.lang, "favourites-title"),
+        &models,
+        page,
+        &store,
+        |page| Action::Favourites { page },
+    );
+    send::show(bot, ctx.chat, at, &screen).await?;
+    Ok(())
+}
+
+/// The card's ☆/⭐ button: stars (only a model on sale) or unstars, then shows the card again.
+pub async fn star(
+    bot: &UiBot,
+    ui: &Ui,
+    ctx: &Ctx,
+    q: CallbackQueryId,
+    at: MessageId,
+    model_id: &str,
+    on: bool,
+) -> HandlerResult {
+    let lang = ctx.lang;
+    if ui.catalog.get(model_id).is_none() {
+        return crate::screens::stale(bot, ui, ctx, q).await;
+    }
+    let note = if on {
+        if ui.on_sale(model_id).await?.is_none() {
+            return answer(bot, q, Some(ui.i18n.t(lang, "model-gone"))).await;
+        }
+        match ledger::star(&mut *ui.db().await?, ctx.user.id, model_id).await? {
+            ledger::StarOutcome::Added | ledger::StarOutcome::Already => {
+                ui.i18n.t(lang, "favourite-added")
+            }
+            ledger::StarOutcome::Full => ui.i18n.tf(
+                lang,
+                "favourites-full",
+                &Args::new().num("max", i64::from(ledger::MAX_FAVOURITES)),
+            ),
+        }
+    } else {
+        ledger::unstar(&mut *ui.db().await?, ctx.user.id, model_id).await?;
+        ui.i18n.t(lang, "favourite-removed")
+    };
+    answer(bot, q, Some(note)).await?;
+    show_card(bot, ui, ctx, Some(at), model_id).await
+}
+
 /// The most used models.
 pub async fn show_popular(
     bot: &UiBot,
@@ -254,6 +329,7 @@ pub async fn card_screen(ui: &Ui, ctx: &Ctx, model: &Model) -> anyhow::Result<Sc
         text.push('\n');
         text.push_str(&i.t(lang, "card-preliminary"));
     }
+    let starred = ledger::is_favourite(&mut *ui.db().await?, ctx.user.id, &model.id).await?;
     let is_free = store.is_free(&model.id);
     if is_free {
         let used = ledger::free_quota(
@@ -296,10 +372,30 @@ pub async fn card_screen(ui: &Ui, ctx: &Ctx, model: &Model) -> anyhow::Result<Sc
         screen.text.push_str("\n\n");
         screen.text.push_str(&i.t(lang, "card-disabled"));
     }
+    if on_sale || starred {
+        screen = screen.row(vec![star_button(ui, lang, &model.id, starred)]);
+    }
     Ok(screen.row(vec![
         button(i.t(lang, "back"), back),
         button(i.t(lang, "back-menu"), Action::Menu),
     ]))
+}
+
+/// The card's toggle: ☆ (star it) when `starred` is false, ⭐ (unstar it) when true.
+pub fn star_button(
+    ui: &Ui,
+    lang: Lang,
+    model: &str,
+    starred: bool,
+) -> teloxide::types::InlineKeyboardButton {
+    button(
+        ui.i18n
+            .t(lang, if starred { "card-unstar" } else { "card-star" }),
+        Action::Star {
+            model: model.to_string(),
+            on: !starred,
+        },
+    )
 }
 
 /// Shows a model's card (an unknown model id is a stale button: back to the menu).

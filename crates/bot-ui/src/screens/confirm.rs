@@ -197,6 +197,10 @@ pub async fn confirm_screen(
             quote.price,
         ));
     }
+    screen = screen.row(vec![button(
+        i.t(lang, "preset-save"),
+        act(WizardOp::SavePreset),
+    )]);
     screen = screen.row(vec![
         button(i.t(lang, "confirm-edit"), act(WizardOp::Settings)),
         button(i.t(lang, "wizard-cancel"), act(WizardOp::Cancel)),

@@ -198,7 +198,13 @@ fn job_screen(ui: &Ui, lang: Lang, job: &Job, on_sale: bool) -> Screen {
                 },
             ));
         }
-        screen = screen.row(row);
+        screen = screen.row(row).row(vec![button(
+            i.t(lang, "preset-save"),
+            Action::Job {
+                job: job.id.0,
+                op: JobOp::SavePreset,
+            },
+        )]);
     }
     screen.row(vec![
         button(i.t(lang, "history-back"), Action::History { before: None }),
@@ -224,6 +230,13 @@ pub async fn job_button(
     match op {
         JobOp::Open => {
             answer(bot, q, None).await?;
+            // Back from naming a preset of this job: typed text no longer names one.
+            if matches!(
+                crate::state::State::entry(ctx).mode,
+                crate::state::Mode::PresetName { .. }
+            ) {
+                crate::screens::leave_text_modes(ui, ctx, false).await?;
+            }
             // A result message (photo, video) has no text to edit: history opens anew there.
             let on_sale = ui.on_sale(&job.model_id).await?.is_some();
             send::send(bot, ctx.chat, &job_screen(ui, lang, &job, on_sale)).await?;
@@ -247,6 +260,17 @@ pub async fn job_button(
             let uploaded = ledger::uploads(&mut *ui.db().await?, job.id).await?;
             let w = wizard::from_job(model, &job, &uploaded, op == JobOp::Rerun);
             show_and_save(bot, ui, ctx, model, w, None, None).await
+        }
+        JobOp::SavePreset => {
+            let Some(model) = ui.on_sale(&job.model_id).await? else {
+                return answer(bot, q, Some(ui.i18n.t(lang, "model-gone"))).await;
+            };
+            answer(bot, q, None).await?;
+            let back = Action::Job {
+                job: job.id.0,
+                op: JobOp::Open,
+            };
+            crate::screens::presets::ask_name(bot, ui, ctx, model, Some(job.id.0), back).await
         }
         JobOp::Redeliver => {
             answer(bot, q, None).await?;

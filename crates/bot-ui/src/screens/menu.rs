@@ -16,8 +16,8 @@ pub fn category_label(ui: &Ui, lang: Lang, category: Category) -> String {
     ui.i18n.t(lang, &format!("category-{}", category.as_str()))
 }
 
-/// The main menu.
-pub fn menu_screen(ui: &Ui, lang: Lang, free_count: usize) -> Screen {
+/// The main menu; "⭐ Favourites" when the user has `favourites` on sale.
+pub fn menu_screen(ui: &Ui, lang: Lang, free_count: usize, favourites: usize) -> Screen {
     let i = &ui.i18n;
     let cats = ui
         .catalog
@@ -50,8 +50,18 @@ pub fn menu_screen(ui: &Ui, lang: Lang, free_count: usize) -> Screen {
         i.t(lang, "menu-popular"),
         Action::Popular { page: 0 },
     ));
+    screen = screen.row(row);
+    if favourites > 0 {
+        screen = screen.row(vec![button(
+            i.tf(
+                lang,
+                "menu-favourites",
+                &Args::new().num("count", favourites as i64),
+            ),
+            Action::Favourites { page: 0 },
+        )]);
+    }
     screen = screen
-        .row(row)
         .row(vec![button(i.t(lang, "menu-search"), Action::Search)])
         .row(vec![
             button(i.t(lang, "menu-balance"), Action::Balance),
@@ -72,11 +82,20 @@ pub fn menu_screen(ui: &Ui, lang: Lang, free_count: usize) -> Screen {
     screen
 }
 
+/// The main menu for this user: the free models and their favourites on sale now.
+pub async fn menu_for(ui: &Ui, ctx: &Ctx) -> anyhow::Result<Screen> {
+    let store = ui.store().await?;
+    let free = store.free_models().len();
+    let favourites = crate::screens::catalog::favourites_on_sale(ui, ctx, &store)
+        .await?
+        .len();
+    Ok(menu_screen(ui, ctx.lang, free, favourites))
+}
+
 /// /start: the welcome and the menu.
 pub async fn start(bot: &UiBot, ui: &Ui, ctx: &Ctx) -> HandlerResult {
     let store = ui.store().await?;
-    let free = store.free_models().len();
-    let mut screen = menu_screen(ui, ctx.lang, free);
+    let mut screen = menu_for(ui, ctx).await?;
     let welcome = ui.i18n.tf(
         ctx.lang,
         "welcome",
@@ -91,15 +110,13 @@ pub async fn start(bot: &UiBot, ui: &Ui, ctx: &Ctx) -> HandlerResult {
 
 /// The main menu (editing `at` when it came from a button).
 pub async fn show_menu(bot: &UiBot, ui: &Ui, ctx: &Ctx, at: Option<MessageId>) -> HandlerResult {
-    let free = ui.free_models().await?.len();
-    send::show(bot, ctx.chat, at, &menu_screen(ui, ctx.lang, free)).await?;
+    send::show(bot, ctx.chat, at, &menu_for(ui, ctx).await?).await?;
     Ok(())
 }
 
 /// /cancel.
 pub async fn cancelled(bot: &UiBot, ui: &Ui, ctx: &Ctx, had_wizard: bool) -> HandlerResult {
-    let free = ui.free_models().await?.len();
-    let mut screen = menu_screen(ui, ctx.lang, free);
+    let mut screen = menu_for(ui, ctx).await?;
     let note = ui.i18n.t(
         ctx.lang,
         if had_wizard {
@@ -115,8 +132,7 @@ pub async fn cancelled(bot: &UiBot, ui: &Ui, ctx: &Ctx, had_wizard: bool) -> Han
 
 /// Text or a file when nothing is waiting for one.
 pub async fn unexpected_input(bot: &UiBot, ui: &Ui, ctx: &Ctx) -> HandlerResult {
-    let free = ui.free_models().await?.len();
-    let mut screen = menu_screen(ui, ctx.lang, free);
+    let mut screen = menu_for(ui, ctx).await?;
     screen.text = format!(
         "{}\n\n{}",
         ui.i18n.t(ctx.lang, "unexpected-input"),

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod confirm;
 pub mod history;
 pub mod menu;
+pub mod presets;
 pub mod wizard;
 
 use teloxide::prelude::*;
@@ -68,6 +69,10 @@ pub async fn input(bot: UiBot, ui: Ui, ctx: Ctx, msg: Message) -> HandlerResult 
         Mode::TopUpAmount if msg.text().is_some() => {
             balance::custom_amount(&bot, &ui, &ctx, state, msg.text().unwrap_or_default()).await
         }
+        Mode::PresetName { job } if msg.text().is_some() => {
+            let text = msg.text().unwrap_or_default();
+            presets::name_typed(&bot, &ui, &ctx, state, job, text).await
+        }
         _ => match state.wizard {
             Some(_) => wizard::input(&bot, &ui, &ctx, state, &msg).await,
             None => menu::unexpected_input(&bot, &ui, &ctx).await,
@@ -90,6 +95,8 @@ pub async fn button(
         Action::Job { job, op } => history::job_button(&bot, &ui, &ctx, q, message, job, op).await,
         Action::TopUpStars { stars } => balance::invoice(&bot, &ui, &ctx, q, stars).await,
         Action::Language { lang } => menu::set_language(&bot, &ui, &ctx, q, message, lang).await,
+        Action::Star { model, on } => catalog::star(&bot, &ui, &ctx, q, message, &model, on).await,
+        Action::Preset { id, op } => presets::on_button(&bot, &ui, &ctx, q, message, id, op).await,
         Action::Noop => answer(&bot, q, None).await,
         other => {
             answer(&bot, q, None).await?;
@@ -103,6 +110,9 @@ pub async fn button(
                 }
                 Action::Free { page } => catalog::show_free(&bot, &ui, &ctx, at, page).await,
                 Action::Popular { page } => catalog::show_popular(&bot, &ui, &ctx, at, page).await,
+                Action::Favourites { page } => {
+                    catalog::show_favourites(&bot, &ui, &ctx, at, page).await
+                }
                 Action::Search => catalog::ask_search(&bot, &ui, &ctx, at).await,
                 Action::Card { model } => catalog::show_card(&bot, &ui, &ctx, at, &model).await,
                 Action::Generate { model } => wizard::start(&bot, &ui, &ctx, at, &model).await,
@@ -115,6 +125,8 @@ pub async fn button(
                 | Action::Job { .. }
                 | Action::TopUpStars { .. }
                 | Action::Language { .. }
+                | Action::Star { .. }
+                | Action::Preset { .. }
                 | Action::Noop => unreachable!("handled above"),
             }
         }

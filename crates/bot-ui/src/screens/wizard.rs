@@ -588,22 +588,31 @@ pub fn settings_screen(
     }
     text.push_str("\n\n");
     text.push_str(&price_line(ui, lang, model, w, settings));
-    Screen::new(text).grid(buttons, 1).row(vec![
-        button(
-            i.t(lang, "wizard-continue"),
+    Screen::new(text)
+        .grid(buttons, 1)
+        .row(vec![button(
+            i.t(lang, "preset-save"),
             Action::Wizard {
                 rev: w.rev,
-                op: WizardOp::Continue,
+                op: WizardOp::SavePreset,
             },
-        ),
-        button(
-            i.t(lang, "wizard-cancel"),
-            Action::Wizard {
-                rev: w.rev,
-                op: WizardOp::Cancel,
-            },
-        ),
-    ])
+        )])
+        .row(vec![
+            button(
+                i.t(lang, "wizard-continue"),
+                Action::Wizard {
+                    rev: w.rev,
+                    op: WizardOp::Continue,
+                },
+            ),
+            button(
+                i.t(lang, "wizard-cancel"),
+                Action::Wizard {
+                    rev: w.rev,
+                    op: WizardOp::Cancel,
+                },
+            ),
+        ])
 }
 
 fn strip_tags(s: &str) -> String {
@@ -695,7 +704,25 @@ pub async fn start(
     };
     let mut w = Wizard::new(&model.id, Step::Settings);
     w.step = first_step(model, &w);
-    show_and_save(bot, ui, ctx, model, w, at, None).await
+    let presets = ledger::presets(&mut *ui.db().await?, ctx.user.id, &model.id).await?;
+    show_and_save_with(bot, ui, ctx, model, w, at, None, &presets).await
+}
+
+/// A wizard filled from a preset's parameters, exactly as history's re-run fills one (see
+/// [`from_job`]): its non-file values (anything else in `input` is ignored), then the first
+/// required step still missing (a file) or the confirm screen, which re-validates and re-prices.
+pub fn from_preset(model: &Model, input: &Value) -> Wizard {
+    let mut w = Wizard::new(&model.id, Step::Confirm);
+    if let Some(obj) = input.as_object() {
+        w.values = crate::screens::presets::preset_input(model, obj);
+    }
+    w.step = match next_missing(model, &w) {
+        Some(p) => Step::Param {
+            name: p.name.clone(),
+        },
+        None => Step::Confirm,
+    };
+    w
 }
 
 /// Shows the wizard (editing `at`, or its own message, or a new one) and stores the state.
@@ -704,9 +731,24 @@ pub async fn show_and_save(
     ui: &Ui,
     ctx: &Ctx,
     model: &Model,
+    w: Wizard,
+    at: Option<MessageId>,
+    notice: Option<String>,
+) -> HandlerResult {
+    show_and_save_with(bot, ui, ctx, model, w, at, notice, &[]).await
+}
+
+/// [`show_and_save`], offering the user's `presets` of the model first (the first screen).
+#[allow(clippy::too_many_arguments)]
+pub async fn show_and_save_with(
+    bot: &UiBot,
+    ui: &Ui,
+    ctx: &Ctx,
+    model: &Model,
     mut w: Wizard,
     at: Option<MessageId>,
     notice: Option<String>,
+    presets: &[ledger::Preset],
 ) -> HandlerResult {
     let screen = if matches!(w.step, Step::Confirm) {
         let settings = ui.settings().await?;
@@ -724,6 +766,7 @@ pub async fn show_and_save(
         w.confirm_free = false;
         render(ui, ctx, model, &w, notice).await?
     };
+    let screen = crate::screens::presets::with_presets(ui, ctx.lang, screen, presets);
     let id = send::show(bot, ctx.chat, at, &screen).await?;
     w.message_id = Some(id.0);
     let state = State {
@@ -763,8 +806,7 @@ pub async fn on_button(
             State::default()
                 .save(&mut *ui.db().await?, ctx.chat.0)
                 .await?;
-            let free = ui.free_models().await?.len();
-            let mut screen = crate::screens::menu::menu_screen(ui, ctx.lang, free);
+            let mut screen = crate::screens::menu::menu_for(ui, ctx).await?;
             screen.text = format!("{}\n\n{}", ui.i18n.t(ctx.lang, "cancelled"), screen.text);
             send::show(bot, ctx.chat, at, &screen).await?;
             return Ok(());
@@ -837,6 +879,17 @@ pub async fn on_button(
             };
         }
         WizardOp::Settings => w.step = Step::Settings,
+        WizardOp::SavePreset => {
+            if !matches!(w.step, Step::Settings | Step::Confirm) || validated(model, &w).is_err() {
+                return answer(bot, q, Some(ui.i18n.t(ctx.lang, "preset-incomplete"))).await;
+            }
+            answer(bot, q, None).await?;
+            let back = Action::Wizard {
+                rev: w.rev,
+                op: WizardOp::Settings,
+            };
+            return crate::screens::presets::ask_name(bot, ui, ctx, model, None, back).await;
+        }
         WizardOp::Continue => {
             answer(bot, q, None).await?;
             return go_confirm(bot, ui, ctx, model, w, at).await;

@@ -3,6 +3,7 @@
 
 mod audit;
 mod concurrency;
+mod favourites;
 mod free_budget;
 mod interleavings;
 mod money;
