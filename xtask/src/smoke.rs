@@ -127,12 +127,36 @@ struct RunTotals {
     client_rate_limited: u64,
 }
 
-/// Runs every model through the simulator (on a runtime of its own) and builds the artifacts.
+/// A model the smoke run did not send, and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct Skipped {
+    /// The model id.
+    pub model: String,
+    /// Its API (`market` or the family).
+    pub api: String,
+    /// The registry's reason for withholding it.
+    pub reason: String,
+}
+
+/// Runs every model the registry offers through the simulator (on a runtime of its own) and
+/// builds the artifacts. Models the registry withholds (`enabled: false`, e.g. Kie family models
+/// not wired into the pipeline yet) are not sent: they are listed as skipped.
 pub fn smoke_audit(c: &catalog::Catalog) -> Result<SmokeAudit> {
-    let mut models: Vec<&Model> = c.models().iter().collect();
+    let mut models: Vec<&Model> = c.models().iter().filter(|m| m.enabled).collect();
     models.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut skipped: Vec<Skipped> = c
+        .models()
+        .iter()
+        .filter(|m| !m.enabled)
+        .map(|m| Skipped {
+            model: m.id.clone(),
+            api: m.api.as_str().to_string(),
+            reason: m.disabled_reason.clone().unwrap_or_default(),
+        })
+        .collect();
+    skipped.sort_by(|a, b| a.model.cmp(&b.model));
     let (rows, totals) = run(&models)?;
-    Ok(build(rows, &totals))
+    Ok(build(rows, skipped, &totals))
 }
 
 /// The smoke run of `models`, in the given order, on a fresh runtime and simulator.
@@ -468,7 +492,7 @@ fn output_name(o: OutputKind) -> &'static str {
     }
 }
 
-fn build(rows: Vec<SmokeRow>, totals: &RunTotals) -> SmokeAudit {
+fn build(rows: Vec<SmokeRow>, skipped: Vec<Skipped>, totals: &RunTotals) -> SmokeAudit {
     let mut problems = Vec::new();
     let total = rows.len();
     let enabled = rows.iter().filter(|r| r.enabled).count();
@@ -554,7 +578,14 @@ fn build(rows: Vec<SmokeRow>, totals: &RunTotals) -> SmokeAudit {
         ));
     }
 
-    let summary = format!("smoke: {accepted} of {total} models accepted");
+    let mut summary = format!("smoke: {accepted} of {total} models accepted");
+    if !skipped.is_empty() {
+        let _ = write!(
+            summary,
+            "; {} withheld by the registry skipped (not sent)",
+            skipped.len()
+        );
+    }
     let json = json!({
         "run": {
             "client": "kie-client (the production client)",
@@ -571,8 +602,13 @@ fn build(rows: Vec<SmokeRow>, totals: &RunTotals) -> SmokeAudit {
             "passed": passed,
             "enabled_failures": enabled_failures,
             "kie_calls": calls,
+            "skipped_withheld": skipped.len(),
         },
         "models": rows,
+        "skipped": {
+            "why": "withheld by the registry (enabled: false): not sent to the simulator, not counted in total",
+            "models": skipped,
+        },
     });
     let mut csv = String::from(
         "model,enabled,output,accepted,result_kind,uploads,create_task,record_info,downloads,error\n",
@@ -647,7 +683,7 @@ mod tests {
         // Two runs: one run's rows must have unique ids, and both copies share the real id.
         let audit = |c: &catalog::Catalog| {
             let (rows, totals) = run(&[&c.models()[0]]).unwrap();
-            let audit = build(rows, &totals);
+            let audit = build(rows, Vec::new(), &totals);
             assert!(audit.problems.is_empty(), "{:?}", audit.problems);
             audit
         };
@@ -687,7 +723,7 @@ mod tests {
         // A required image upload: the sample goes up through the client, its URL into the input.
         let c = model_from("google__nano-banana-edit.json", |_| {});
         let (rows, totals) = run(&[&c.models()[0]]).unwrap();
-        let audit = build(rows, &totals);
+        let audit = build(rows, Vec::new(), &totals);
         assert!(audit.problems.is_empty(), "{:?}", audit.problems);
         let r = &audit.rows[0];
         assert!(r.accepted && !r.fails(), "{r:?}");

@@ -136,13 +136,12 @@ impl Catalog {
     /// enabled), or the cheapest enabled models by their cheapest quote. The automatic choice
     /// skips preliminary prices: giving away a model whose cost we do not know is not a default.
     pub fn free_models(&self, policy: &FreePolicy, settings: &PriceSettings) -> Vec<String> {
-        let candidates = self
-            .models
-            .iter()
-            .filter(|m| m.enabled && (m.price.confirmed || !policy.models.is_empty()));
+        let candidates = self.models.iter().filter(|m| {
+            m.enabled && m.api.is_market() && (m.price.confirmed || !policy.models.is_empty())
+        });
         let mut ids =
             policy.free_models(candidates.map(|m| (m.id.as_str(), m.price_range(settings).min)));
-        ids.retain(|id| self.get(id).is_some_and(|m| m.enabled));
+        ids.retain(|id| self.get(id).is_some_and(|m| m.enabled && m.api.is_market()));
         ids
     }
 }

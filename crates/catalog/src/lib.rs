@@ -27,7 +27,7 @@ mod param;
 pub use catalog::{Catalog, CategoryCount};
 pub use input::{InputError, InputErrorKind, ValidatedInput};
 pub use load::{LoadError, Problem};
-pub use model::{Category, Model, OutputKind};
+pub use model::{Api, Category, Model, OutputKind};
 pub use param::{MediaKind, Param, ParamKind};
 pub use pricing::Text;
 

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use pricing::{Measure, Multiplier, UnitBounds};
 
 use crate::catalog::Catalog;
-use crate::model::{Model, ModelFile};
+use crate::model::{Api, Model, ModelFile};
 use crate::param::{MediaKind, Param, ParamKind, decimal_of, param_of};
 use crate::{MAX_MODEL_ID_BYTES, MAX_TITLE_CHARS};
 
@@ -213,6 +213,24 @@ fn load_model(file: &str, text: &str) -> Result<Model, Vec<Problem>> {
             );
         }
     }
+    let api = match (mf.api.as_str(), &mf.endpoint) {
+        ("market", None) => Api::Market,
+        ("market", Some(_)) => {
+            c.fail("/endpoint", "a market model has no family endpoint");
+            Api::Market
+        }
+        (family, Some(endpoint)) => Api::Family {
+            family: family.to_string(),
+            endpoint: endpoint.clone(),
+        },
+        (family, None) => {
+            c.fail(
+                "/endpoint",
+                format!("a `{family}` family model must name its create endpoint"),
+            );
+            Api::Market
+        }
+    };
     if !mf.enabled && mf.disabled_reason.is_none() {
         c.fail("/disabled_reason", "a disabled model must say why");
     }
@@ -259,6 +277,7 @@ fn load_model(file: &str, text: &str) -> Result<Model, Vec<Problem>> {
         .unwrap_or_default();
     let model = Model {
         id: mf.id,
+        api,
         category: mf.category,
         output: mf.output,
         title: mf.title,

@@ -78,13 +78,54 @@ pub enum OutputKind {
     Text,
 }
 
+/// Which Kie API runs a model.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Api {
+    /// The unified Market API (`createTask` / `recordInfo`): the only API sold today.
+    Market,
+    /// One of Kie's own-endpoint families. Described in the registry but not sold: the pipeline
+    /// refuses these until family tasks are wired into it.
+    Family {
+        /// The registry spelling of the family (`veo`, `suno`, `runway`, `aleph`,
+        /// `flux_kontext`, `gpt4o_image`, `midjourney`).
+        family: String,
+        /// The create endpoint's path on the API host (e.g. `/api/v1/veo/generate`), one of
+        /// kie-client's `FamilyEndpoint::ALL` paths.
+        endpoint: String,
+    },
+}
+
+impl Api {
+    /// Whether this is the Market API.
+    pub fn is_market(&self) -> bool {
+        matches!(self, Api::Market)
+    }
+
+    /// The registry spelling: `market` or the family.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Api::Market => "market",
+            Api::Family { family, .. } => family,
+        }
+    }
+
+    /// The family create endpoint, if any.
+    pub fn endpoint(&self) -> Option<&str> {
+        match self {
+            Api::Market => None,
+            Api::Family { endpoint, .. } => Some(endpoint),
+        }
+    }
+}
+
 /// The registry file as written (after the format schema accepted it).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ModelFile {
     pub id: String,
-    #[allow(dead_code)] // only "market" exists today; the format schema enforces it
     pub api: String,
+    #[serde(default)]
+    pub endpoint: Option<String>,
     pub category: Category,
     pub output: OutputKind,
     pub title: Text,
@@ -106,6 +147,8 @@ pub(crate) struct ModelFile {
 pub struct Model {
     /// Kie's model id.
     pub id: String,
+    /// Which Kie API runs it (only [`Api::Market`] models are sold today).
+    pub api: Api,
     /// Where users find it.
     pub category: Category,
     /// What it returns.

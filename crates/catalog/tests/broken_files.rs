@@ -131,3 +131,75 @@ fn invalid_json_names_the_file() {
         "{e}"
     );
 }
+
+fn family() -> Value {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../registry/models/veo3__fast-text-to-video.json");
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+const FAMILY_FILE: &str = "veo3__fast-text-to-video.json";
+
+fn family_problems(v: &Value) -> Vec<String> {
+    Catalog::from_files([(FAMILY_FILE.to_string(), v.to_string())])
+        .unwrap_err()
+        .problems
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn a_family_file_loads_with_its_api_and_endpoint() {
+    let c = Catalog::from_files([(FAMILY_FILE.to_string(), family().to_string())]).unwrap();
+    let m = c.get("veo3/fast-text-to-video").unwrap();
+    assert_eq!(
+        m.api,
+        catalog::Api::Family {
+            family: "veo".into(),
+            endpoint: "/api/v1/veo/generate".into()
+        }
+    );
+    assert!(!m.api.is_market());
+    assert!(!m.enabled);
+    let market = load(&good()).unwrap();
+    assert_eq!(market.models()[0].api, catalog::Api::Market);
+}
+
+#[test]
+fn a_family_file_without_endpoint_is_refused() {
+    let mut v = family();
+    v.as_object_mut().unwrap().remove("endpoint");
+    let ps = family_problems(&v);
+    assert!(has(&ps, FAMILY_FILE), "{ps:?}");
+    assert!(has(&ps, "endpoint"), "{ps:?}");
+}
+
+#[test]
+fn a_market_file_with_an_endpoint_is_refused() {
+    let mut v = good();
+    v["endpoint"] = json!("/api/v1/veo/generate");
+    let ps = problems(&v);
+    assert!(has(&ps, FILE), "{ps:?}");
+}
+
+#[test]
+fn an_unknown_api_or_endpoint_is_refused() {
+    let mut v = family();
+    v["api"] = json!("sora");
+    assert!(!family_problems(&v).is_empty());
+    let mut v = family();
+    v["endpoint"] = json!("/api/v1/veo/nonsense");
+    assert!(has(&family_problems(&v), "/endpoint"));
+}
+
+#[test]
+fn a_market_model_cannot_take_model_as_a_parameter_but_a_family_model_can() {
+    let mut v = good();
+    v["input_schema"]["properties"]["model"] = json!({"type": "string", "enum": ["a"], "title": "x", "x-ui": {"label": {"ru": "x", "en": "x"}}});
+    assert!(has(&problems(&v), FILE));
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../registry/models/suno__generate.json");
+    let suno = std::fs::read_to_string(p).unwrap();
+    let c = Catalog::from_files([("suno__generate.json".to_string(), suno)]).unwrap();
+    assert!(c.get("suno/generate").unwrap().param("model").is_some());
+}

@@ -288,6 +288,11 @@ impl<D: Deliver> Pipeline<D> {
         if !model.enabled {
             return Ok(Submission::ModelUnavailable);
         }
+        // Fail closed: only Market tasks are wired (createTask / recordInfo). A family model
+        // (Veo, Suno, …) is refused even if a registry edit enabled it, until family tasks run.
+        if !model.api.is_market() {
+            return Ok(Submission::ModelUnavailable);
+        }
         if let Some(existing) =
             ledger::job_by_key(&mut *self.db().await?, &order.idempotency_key).await?
             && existing.state != JobState::Created

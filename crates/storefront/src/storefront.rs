@@ -99,14 +99,14 @@ impl Storefront {
     }
 
     fn sells(&self, m: &Model) -> bool {
-        m.enabled && !self.overrides.get(&m.id).is_some_and(|o| o.disabled)
+        m.enabled && m.api.is_market() && !self.overrides.get(&m.id).is_some_and(|o| o.disabled)
     }
 
     /// Whether `model_id` is on sale, and if not, why.
     pub fn availability(&self, model_id: &str) -> Availability<'_> {
         match self.catalog.get(model_id) {
             None => Availability::Unlisted,
-            Some(m) if !m.enabled => Availability::Unlisted,
+            Some(m) if !m.enabled || !m.api.is_market() => Availability::Unlisted,
             Some(m) => match self.overrides.get(model_id) {
                 Some(o) if o.disabled => Availability::Disabled {
                     reason: o.reason.clone().unwrap_or_default(),

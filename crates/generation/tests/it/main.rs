@@ -3,6 +3,7 @@
 
 mod callbacks;
 mod crash;
+mod families;
 mod outcomes;
 mod storefront;
 mod support;

@@ -257,3 +257,59 @@ async fn a_failed_free_run_gives_its_budget_back_exactly_once() {
     );
     rig.assert_sound().await;
 }
+
+/// The registry with the Veo 3.1 Fast family model switched on (as a careless registry edit
+/// would): the catalog loads it, but the pipeline still refuses it.
+fn catalog_with_family_model_enabled() -> std::sync::Arc<catalog::Catalog> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../registry/models");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if !name.ends_with(".json") {
+            continue;
+        }
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        if name == "veo3__fast-text-to-video.json" {
+            let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            v["enabled"] = serde_json::Value::Bool(true);
+            v.as_object_mut().unwrap().remove("disabled_reason");
+            text = v.to_string();
+        }
+        files.push((name, text));
+    }
+    std::sync::Arc::new(catalog::Catalog::from_files(files).unwrap_or_else(|e| panic!("{e}")))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_family_model_is_refused_at_submit_even_when_enabled_and_holds_nothing() {
+    let rig = Rig::new(SimConfig::default(), false, test_config()).await;
+    let cat = catalog_with_family_model_enabled();
+    let model = cat.get("veo3/fast-text-to-video").unwrap();
+    assert!(model.enabled);
+    assert!(!model.api.is_market());
+    let p = Pipeline::new(
+        rig.pool.clone(),
+        kie_client::KieClient::new(rig.kie.config().clone()).unwrap(),
+        cat.clone(),
+        rig.recorder.clone(),
+        rig.config.clone(),
+    );
+    let u = rig.user(30, "1000").await;
+    let params = serde_json::json!({"prompt": "a fox in the snow"})
+        .as_object()
+        .cloned()
+        .unwrap();
+    let mut order = image_order(u, "family", "a");
+    order.input = model.validate(&params).unwrap();
+    assert_eq!(submit_any(&p, order).await, Submission::ModelUnavailable);
+    let b = rig.balance(u).await;
+    assert_eq!((b.available, b.held), (rub("1000"), rub("0")));
+    let mut c = rig.pool.get().await.unwrap();
+    assert!(
+        ledger::job_by_key(&mut c, "family")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
