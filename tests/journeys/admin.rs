@@ -3,42 +3,12 @@
 //! what they would for an unknown command or a stale button, and nothing changes; support
 //! cannot move money; a replayed, expired or foreign Confirm does nothing more.
 
-use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
-use journeys::{PATIENCE, Rig, t};
+use journeys::{PATIENCE, Rig, confirm_action, plain, t};
 use ledger::{EntryKind, UserId};
 
 /// The owner of `StackOptions::fast` (ADMIN_IDS).
 const OWNER: i64 = 9_000_001;
-
-fn plain(text: &str) -> String {
-    // Our texts' HTML tags, as Telegram strips them from what the user sees.
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in text.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
-#[derive(diesel::QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-async fn count(rig: &Rig, sql: &str) -> i64 {
-    let row: Count = diesel::sql_query(sql)
-        .get_result(&mut *rig.conn().await)
-        .await
-        .expect("counting");
-    row.n
-}
 
 async fn owner_finds_credits_and_sees_it_in_the_log(code: &str) {
     let rig = Rig::start().await;
@@ -105,13 +75,8 @@ async fn owner_finds_credits_and_sees_it_in_the_log(code: &str) {
         })
         .await;
     // A replayed Confirm (the same button again) does nothing more.
-    let data = format!("a:y:{}", preview_action(&preview));
-    let pressed = owner.user().press_data(preview.id, &data).await;
-    let answer = rig
-        .tg()
-        .wait_callback_answer(&pressed.callback_id, PATIENCE)
-        .await
-        .expect("answered");
+    let data = format!("a:y:{}", confirm_action(&preview));
+    let answer = owner.tap(preview.id, &data).await;
     owner.check(
         answer.text.as_deref() == Some(plain(&t(lang, "admin-action-gone")).as_str()),
         &format!("a replay is refused: {answer:?}"),
@@ -132,20 +97,6 @@ async fn owner_finds_credits_and_sees_it_in_the_log(code: &str) {
     rig.finish().await;
 }
 both_languages!(owner_finds_credits_and_sees_it_in_the_log);
-
-/// The pending action's id, from the preview's Confirm button.
-fn preview_action(preview: &tg_fake::ChatMessage) -> i64 {
-    preview
-        .all_buttons()
-        .find_map(|b| {
-            b.callback_data
-                .as_deref()?
-                .strip_prefix("a:y:")?
-                .parse()
-                .ok()
-        })
-        .expect("a Confirm button")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn non_admins_see_what_they_saw_before_and_change_nothing() {
@@ -179,12 +130,7 @@ async fn non_admins_see_what_they_saw_before_and_change_nothing() {
         "a:l",
         "a:e:google/imagen4-fast",
     ] {
-        let pressed = j.user().press_data(menu, data).await;
-        let answer = rig
-            .tg()
-            .wait_callback_answer(&pressed.callback_id, PATIENCE)
-            .await
-            .expect("answered");
+        let answer = j.tap(menu, data).await;
         j.check(
             answer.text.as_deref() == Some(stale.as_str()),
             &format!("{data}: {answer:?}"),
@@ -193,20 +139,19 @@ async fn non_admins_see_what_they_saw_before_and_change_nothing() {
     j.barrier().await;
     j.check(rig.balance(mallory).await.available.is_zero(), "no money");
     j.check(
-        count(&rig, "SELECT count(*) AS n FROM admin_actions").await == 0,
+        rig.count("SELECT count(*) AS n FROM admin_actions").await == 0,
         "no pending action",
     );
     j.check(
-        count(
-            &rig,
-            "SELECT count(*) AS n FROM audit_log WHERE actor_id = 700000201",
-        )
-        .await
+        rig.count("SELECT count(*) AS n FROM audit_log WHERE actor_id = 700000201")
+            .await
             == 0,
         "nothing in the audit log",
     );
     j.check(
-        count(&rig, "SELECT count(*) AS n FROM users WHERE banned").await == 0,
+        rig.count("SELECT count(*) AS n FROM users WHERE banned")
+            .await
+            == 0,
         "nobody was banned",
     );
     rig.finish().await;
@@ -250,13 +195,8 @@ async fn support_cannot_move_money_nor_confirm_anothers_action() {
             m.button(&confirm).is_some()
         })
         .await;
-    let data = format!("a:y:{}", preview_action(&preview));
-    let pressed = support.user().press_data(home.id, &data).await;
-    let answer = rig
-        .tg()
-        .wait_callback_answer(&pressed.callback_id, PATIENCE)
-        .await
-        .expect("answered");
+    let data = format!("a:y:{}", confirm_action(&preview));
+    let answer = support.tap(home.id, &data).await;
     support.check(
         answer.text.as_deref() == Some(plain(&t(support.lang, "admin-action-gone")).as_str()),
         &format!("another admin's action cannot be confirmed: {answer:?}"),
@@ -270,12 +210,7 @@ async fn support_cannot_move_money_nor_confirm_anothers_action() {
     admin::roles::revoke(&mut *rig.conn().await, UserId(OWNER), UserId(helper))
         .await
         .expect("revoking");
-    let pressed = support.user().press_data(home.id, "a:h").await;
-    let answer = rig
-        .tg()
-        .wait_callback_answer(&pressed.callback_id, PATIENCE)
-        .await
-        .expect("answered");
+    let answer = support.tap(home.id, "a:h").await;
     support.check(
         answer.text.as_deref() == Some(t(support.lang, "stale-button").as_str()),
         &format!("a revoked admin is refused at once: {answer:?}"),
@@ -322,13 +257,8 @@ async fn a_debit_never_goes_below_zero_and_an_expired_confirm_does_nothing() {
     .execute(&mut *rig.conn().await)
     .await
     .expect("ageing the action");
-    let data = format!("a:y:{}", preview_action(&preview));
-    let pressed = owner.user().press_data(preview.id, &data).await;
-    let answer = rig
-        .tg()
-        .wait_callback_answer(&pressed.callback_id, PATIENCE)
-        .await
-        .expect("answered");
+    let data = format!("a:y:{}", confirm_action(&preview));
+    let answer = owner.tap(preview.id, &data).await;
     owner.check(
         answer.text.as_deref() == Some(plain(&t(lang, "admin-action-gone")).as_str()),
         &format!("expired: {answer:?}"),
@@ -400,16 +330,6 @@ async fn a_ban_from_the_panel_is_told_once_and_an_unban_restores_access() {
     rig.finish().await;
 }
 
-/// What a tap on `data` (on message `at`) was answered, as toast text.
-async fn tap(j: &journeys::Journey<'_>, at: i32, data: &str) -> Option<String> {
-    let pressed = j.user().press_data(at, data).await;
-    j.tg()
-        .wait_callback_answer(&pressed.callback_id, PATIENCE)
-        .await
-        .expect("answered")
-        .text
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_disabled_model_cannot_be_run_by_any_path() {
     let rig = Rig::start().await;
@@ -451,11 +371,15 @@ async fn a_disabled_model_cannot_be_run_by_any_path() {
     let jobs_before = rig.jobs(customer).await.len();
     let gone = t(lang, "model-gone");
     j.check(
-        tap(&j, confirm.id, &run).await.as_deref() == Some(gone.as_str()),
+        j.tap(confirm.id, &run).await.text.as_deref() == Some(gone.as_str()),
         "the old Run button is refused",
     );
     j.check(
-        tap(&j, confirm.id, &format!("j:{job}:r")).await.as_deref() == Some(gone.as_str()),
+        j.tap(confirm.id, &format!("j:{job}:r"))
+            .await
+            .text
+            .as_deref()
+            == Some(gone.as_str()),
         "history's re-run is refused",
     );
     let title = rig
@@ -596,7 +520,7 @@ async fn every_admin_entry_point_refuses_a_non_admin() {
     for button in admin::button::examples() {
         let data = button.encode();
         j.check(
-            tap(&j, at, &data).await.as_deref() == Some(stale.as_str()),
+            j.tap(at, &data).await.text.as_deref() == Some(stale.as_str()),
             &format!("{data}: a stale button for a non-admin"),
         );
     }
@@ -625,7 +549,7 @@ async fn every_admin_entry_point_refuses_a_non_admin() {
             "SELECT count(*) AS n FROM users WHERE banned",
         ),
     ] {
-        j.check(count(&rig, sql).await == 0, &format!("nothing in {table}"));
+        j.check(rig.count(sql).await == 0, &format!("nothing in {table}"));
     }
     rig.finish().await;
 }

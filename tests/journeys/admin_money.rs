@@ -10,7 +10,7 @@ use bot_ui::Lang;
 use bot_ui::i18n::{Args, fmt_money};
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::RunQueryDsl;
-use journeys::{Journey, PATIENCE, Rig, i18n, t};
+use journeys::{Journey, Rig, confirm_action, i18n, t};
 use ledger::{EntryKind, JobState, UserId};
 use rust_decimal::Decimal;
 use tg_fake::FakeError;
@@ -21,46 +21,15 @@ const OWNER: i64 = 9_000_001;
 /// A cheap paid image model with just a prompt required.
 const PAID: &str = "google/imagen4-fast";
 
-#[derive(diesel::QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-async fn count(rig: &Rig, sql: &str) -> i64 {
-    let row: Count = diesel::sql_query(sql)
-        .get_result(&mut *rig.conn().await)
-        .await
-        .expect("counting");
-    row.n
-}
-
 async fn audit_count(rig: &Rig, action: &str, user: i64) -> i64 {
-    count(
-        rig,
-        &format!(
-            "SELECT count(*) AS n FROM audit_log WHERE action = '{action}' AND target_user_id = {user}"
-        ),
-    )
+    rig.count(&format!(
+        "SELECT count(*) AS n FROM audit_log WHERE action = '{action}' AND target_user_id = {user}"
+    ))
     .await
 }
 
 fn refund_calls(rig: &Rig) -> usize {
     rig.tg().calls_of("refundStarPayment").len()
-}
-
-/// The pending action's id, from the preview's Confirm button.
-fn preview_action(preview: &tg_fake::ChatMessage) -> i64 {
-    preview
-        .all_buttons()
-        .find_map(|b| {
-            b.callback_data
-                .as_deref()?
-                .strip_prefix("a:y:")?
-                .parse()
-                .ok()
-        })
-        .expect("a Confirm button")
 }
 
 /// The user tops up 50 Stars; returns the charge id and the payment's id in the ledger.
@@ -178,13 +147,8 @@ async fn a_stars_payment_is_refunded_once(code: &str) {
         .await;
 
     // A replayed Confirm does nothing more.
-    let data = format!("a:y:{}", preview_action(&preview));
-    let pressed = owner.user().press_data(preview.id, &data).await;
-    let answer = rig
-        .tg()
-        .wait_callback_answer(&pressed.callback_id, PATIENCE)
-        .await
-        .expect("answered");
+    let data = format!("a:y:{}", confirm_action(&preview));
+    let answer = owner.tap(preview.id, &data).await;
     owner.check(
         answer.text.as_deref() == Some(t(lang, "admin-action-gone").as_str()),
         &format!("a replay is refused: {answer:?}"),
@@ -252,9 +216,7 @@ async fn telegram_refusing_after_the_ledger_debited_is_explained_and_retried() {
         .expect("the payment");
     owner.check(payment_row.is_refunded(), "the payment is marked refunded");
     owner.check(
-        count(
-            &rig,
-            "SELECT count(*) AS n FROM admin_actions WHERE kind = 'refund_stars' AND state = 'failed'",
+        rig.count("SELECT count(*) AS n FROM admin_actions WHERE kind = 'refund_stars' AND state = 'failed'",
         )
         .await
             == 1,
@@ -416,7 +378,7 @@ async fn spent_money_is_not_refunded_and_a_job_refund_credits_once(code: &str) {
     owner
         .press_data(
             first.id,
-            &format!("a:y:{}", preview_action(&first)),
+            &format!("a:y:{}", confirm_action(&first)),
             move |m| m.text_or_empty() == done,
         )
         .await;
@@ -425,7 +387,7 @@ async fn spent_money_is_not_refunded_and_a_job_refund_credits_once(code: &str) {
     owner
         .press_data(
             second.id,
-            &format!("a:y:{}", preview_action(&second)),
+            &format!("a:y:{}", confirm_action(&second)),
             move |m| m.text_or_empty() == owned,
         )
         .await;
@@ -510,7 +472,9 @@ async fn a_markup_change_is_checked_previewed_and_priced(code: &str) {
         })
         .await;
     owner.check(
-        count(&rig, "SELECT count(*) AS n FROM settings_history").await == 0,
+        rig.count("SELECT count(*) AS n FROM settings_history")
+            .await
+            == 0,
         "a markup below 1 is never written",
     );
 
@@ -564,8 +528,7 @@ async fn a_markup_change_is_checked_previewed_and_priced(code: &str) {
         })
         .await;
     owner.check(
-        count(
-            &rig,
+        rig.count(
             "SELECT count(*) AS n FROM audit_log WHERE action = 'setting' \
                  AND details->>'key' = 'pricing.markup' AND details->>'value' = '3'",
         )
@@ -713,7 +676,7 @@ async fn support_may_look_but_not_refund_or_change_settings() {
         })
         .await;
     support.check(
-        count(&rig, "SELECT count(*) AS n FROM admin_actions").await == 0,
+        rig.count("SELECT count(*) AS n FROM admin_actions").await == 0,
         "nothing was proposed",
     );
     support.check(
@@ -723,7 +686,9 @@ async fn support_may_look_but_not_refund_or_change_settings() {
         "no money moved",
     );
     support.check(
-        count(&rig, "SELECT count(*) AS n FROM settings_history").await == 0,
+        rig.count("SELECT count(*) AS n FROM settings_history")
+            .await
+            == 0,
         "no setting changed",
     );
     rig.finish().await;

@@ -6,7 +6,7 @@
 //! take one off sale.
 
 use bot_ui::i18n::fmt_money;
-use journeys::{PATIENCE, Rig, data_button, escape, t};
+use journeys::{Rig, data_button, escape, t};
 use ledger::{JobState, UserId};
 use tg_fake::{ChatMessage, MessageKind};
 
@@ -307,12 +307,7 @@ async fn non_admins_get_stale_buttons_and_support_cannot_disable() {
         "a:lf:u9000001",
         "a:lv",
     ] {
-        let pressed = j.user().press_data(menu, data).await;
-        let answer = rig
-            .tg()
-            .wait_callback_answer(&pressed.callback_id, PATIENCE)
-            .await
-            .expect("answered");
+        let answer = j.tap(menu, data).await;
         j.check(
             answer.text.as_deref() == Some(stale.as_str()),
             &format!("{data}: {answer:?}"),

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use bot_ui::{I18n, Lang};
 use ledger::{Balance, Job, UserId};
+pub use stack::plain;
 use stack::{Script, Stack, StackOptions, visible};
 use test_db::TestDatabase;
 use tg_fake::{ChatMessage, FakeTelegram, FakeUser, UserSpec};
@@ -153,6 +154,20 @@ impl Rig {
             .credit(user, rub, &format!("test-credit-{user}-{rub}"))
             .await
             .expect("crediting the user");
+    }
+
+    /// The `n` that `sql` (a `SELECT count(*) AS n …`) returns on the bot's database.
+    pub async fn count(&self, sql: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let row: Count =
+            diesel_async::RunQueryDsl::get_result(diesel::sql_query(sql), &mut *self.conn().await)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        row.n
     }
 
     /// Violations of the ledger's invariants (empty when all hold).
@@ -302,7 +317,31 @@ pub struct Journey<'a> {
     results_seen: usize,
 }
 
+/// The id of the pending admin action whose Confirm button (`a:y:<id>`) is on `preview`.
+pub fn confirm_action(preview: &ChatMessage) -> i64 {
+    preview
+        .all_buttons()
+        .find_map(|b| {
+            b.callback_data
+                .as_deref()?
+                .strip_prefix("a:y:")?
+                .parse()
+                .ok()
+        })
+        .expect("a Confirm button")
+}
+
 impl<'a> Journey<'a> {
+    /// Presses a button by its callback data on `message` and returns how the tap was
+    /// answered (toast or alert), for buttons whose answer is the point.
+    pub async fn tap(&self, message: i32, data: &str) -> tg_fake::CallbackAnswer {
+        let pressed = self.user().press_data(message, data).await;
+        self.tg()
+            .wait_callback_answer(&pressed.callback_id, PATIENCE)
+            .await
+            .unwrap_or_else(|e| self.fail(&format!("the tap on {data} was not answered: {e}")))
+    }
+
     /// The user.
     pub fn user(&self) -> FakeUser {
         self.script.user.clone()

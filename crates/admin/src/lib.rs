@@ -133,12 +133,9 @@ impl Admin {
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
-    use tg_kit::Lang;
 
     fn all_ids() -> BTreeSet<String> {
-        let mut ids = LOCALE.ids(Lang::En);
-        ids.extend(tg_kit::i18n::LOCALE.ids(Lang::En));
-        ids
+        tg_kit::i18n::ids_visible_to(&LOCALE)
     }
 
     #[test]
@@ -153,12 +150,9 @@ mod tests {
 
     #[test]
     fn every_id_used_in_the_code_exists() {
-        let ids = all_ids();
-        let used = tg_kit::i18n::ids_used_in_sources(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-        );
-        assert!(used.len() > 40, "the scan found only {} ids", used.len());
-        let missing: Vec<_> = used.iter().filter(|(_, id)| !ids.contains(id)).collect();
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let (used, missing) = tg_kit::i18n::ids_missing_from(&LOCALE, &src);
+        assert!(used > 40, "the scan found only {used} ids");
         assert!(
             missing.is_empty(),
             "ids missing from the .ftl files: {missing:#?}"

@@ -6,7 +6,7 @@
 use anyhow::Context as _;
 use tg_fake::UserSpec;
 
-use crate::{Script, Stack, Transcript};
+use crate::{Script, Stack, Transcript, plain};
 
 fn t(lang: &str, id: &str) -> String {
     let lang = if lang == "ru" {
@@ -15,21 +15,6 @@ fn t(lang: &str, id: &str) -> String {
         ledger::Language::En
     };
     bot::tree::i18n().t(lang, id)
-}
-
-/// Text without our HTML tags (as Telegram shows it).
-fn plain(text: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in text.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 /// Runs the admin journey of `owner` (made an owner by [`crate::OWNER`] first) about

@@ -184,17 +184,7 @@ impl Transcript {
 
 /// Visible text of a bot message (tags stripped, entities decoded) and its buttons.
 pub fn visible(m: &ChatMessage) -> String {
-    let mut text = String::new();
-    let mut in_tag = false;
-    for ch in m.text_or_empty().chars() {
-        match ch {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    let text = text
+    let text = plain(m.text_or_empty())
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
@@ -204,6 +194,22 @@ pub fn visible(m: &ChatMessage) -> String {
         let labels: Vec<String> = row.iter().map(|b| format!("[{}]", b.text)).collect();
         out.push('\n');
         out.push_str(&labels.join(" "));
+    }
+    out
+}
+
+/// `text` without its HTML tags (entities are kept): how a message of ours reads once Telegram
+/// has rendered it, and how a toast or an alert reads.
+pub fn plain(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for ch in text.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
     }
     out
 }

@@ -165,6 +165,29 @@ pub fn one_language_only(locale: &Locale) -> Vec<String> {
     ru.symmetric_difference(&en).cloned().collect()
 }
 
+/// The ids a crate's code may ask for: its own `locale`'s and the shared ones ([`LOCALE`]).
+pub fn ids_visible_to(locale: &Locale) -> BTreeSet<String> {
+    let mut ids = locale.ids(Lang::En);
+    ids.extend(LOCALE.ids(Lang::En));
+    ids
+}
+
+/// For a crate's test that every id its code asks for exists: how many literal ids the sources
+/// under `dir` use, and those that neither `locale` nor the shared messages define.
+pub fn ids_missing_from(
+    locale: &Locale,
+    dir: &std::path::Path,
+) -> (usize, Vec<(std::path::PathBuf, String)>) {
+    let ids = ids_visible_to(locale);
+    let used = ids_used_in_sources(dir);
+    let scanned = used.len();
+    let missing = used
+        .into_iter()
+        .filter(|(_, id)| !ids.contains(id))
+        .collect();
+    (scanned, missing)
+}
+
 /// Every message id the Rust sources under `dir` ask for literally (a string literal right
 /// after `.t(lang, ` or `.tf(lang, `), with the file it is in — for each crate's test that
 /// they all exist.
